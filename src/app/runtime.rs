@@ -1,0 +1,157 @@
+//! The runtime: feeds `update` with input, poll results, ticks and signals,
+//! carries out its commands, and redraws only when something changed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use eyre::WrapErr;
+use futures::StreamExt;
+use jiff::Timestamp;
+use rand::Rng;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::terminal::Tui;
+use super::{Command, Model, Msg, SourceState, update};
+use crate::config::Config;
+use crate::http::HttpCore;
+use crate::sources::{self, Connector};
+
+/// Run the cockpit until the user quits or a signal arrives.
+pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre::Result<()> {
+    let core = HttpCore::new(readonly).wrap_err("could not create the HTTP client")?;
+    let mut states = Vec::new();
+    let mut connectors: Vec<Option<Arc<dyn Connector>>> = Vec::new();
+    for sc in &config.sources {
+        let mut state = SourceState::new(sc.name.clone(), sc.kind, sc.interval, sc.timeout);
+        match sources::build(&core, sc) {
+            Ok(c) => connectors.push(Some(c)),
+            Err(e) => {
+                warn!(source = %sc.name, error = %e, "source not started");
+                state.broken = Some(e.to_string());
+                connectors.push(None);
+            }
+        }
+        states.push(state);
+    }
+    let mut model = Model::new(config.title.clone(), readonly, states, Timestamp::now());
+    model.banner = banner;
+    model.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    model.tz = jiff::tz::TimeZone::system();
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let cancel = CancellationToken::new();
+    let refresh: Vec<Option<Arc<Notify>>> = connectors
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let c = c?;
+            let notify = Arc::new(Notify::new());
+            let interval = config.sources[i].interval;
+            tokio::spawn(poller(i, c, interval, tx.clone(), notify.clone(), cancel.clone()));
+            Some(notify)
+        })
+        .collect();
+
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("installing the SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("installing the SIGHUP handler")?;
+    let mut tui = Tui::enter().wrap_err("could not set up the terminal")?;
+    let size = tui.terminal.size().wrap_err("reading the terminal size")?;
+    model.size = (size.width, size.height);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let mut dirty = true;
+    let result = loop {
+        if dirty {
+            if let Err(e) = tui.terminal.draw(|f| crate::ui::view(&model, f)) {
+                break Err(e).wrap_err("drawing the screen");
+            }
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                // EOF or EIO: the terminal is gone. Exit rather than spin.
+                Some(Err(e)) => {
+                    warn!(error = %e, "terminal input failed; exiting");
+                    Msg::Shutdown
+                }
+                None => Msg::Shutdown,
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick(Timestamp::now()),
+            _ = sigterm.recv() => { info!("SIGTERM"); Msg::Shutdown }
+            _ = sighup.recv() => { info!("SIGHUP"); Msg::Shutdown }
+        };
+        // Handle this message and everything already queued, then draw once.
+        let mut next = Some(msg);
+        while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
+            for command in update(&mut model, msg) {
+                match command {
+                    Command::Poll(i) => {
+                        if let Some(Some(notify)) = refresh.get(i) {
+                            notify.notify_one();
+                        }
+                    }
+                    Command::Quit => {}
+                }
+            }
+        }
+        dirty = true;
+        if model.quitting {
+            break Ok(());
+        }
+    };
+    cancel.cancel();
+    drop(tui);
+    result
+}
+
+/// One source's polling loop: poll, report, wait an interval with jitter or
+/// until asked to refresh, until cancelled.
+async fn poller(
+    index: usize,
+    connector: Arc<dyn Connector>,
+    interval: Duration,
+    tx: mpsc::UnboundedSender<Msg>,
+    refresh: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let started = Timestamp::now();
+        if tx.send(Msg::PollStarted { source: index, at: started }).is_err() {
+            return;
+        }
+        let report = tokio::select! {
+            report = connector.poll() => report,
+            _ = cancel.cancelled() => return,
+        };
+        let at = Timestamp::now();
+        if tx.send(Msg::Polled { source: index, at, report: Box::new(report) }).is_err() {
+            return;
+        }
+        let wait = jittered(interval);
+        let next = at.checked_add(wait).unwrap_or(at);
+        if tx.send(Msg::Scheduled { source: index, next }).is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = refresh.notified() => {}
+            _ = cancel.cancelled() => return,
+        }
+    }
+}
+
+/// The interval plus or minus 10%, so sources sharing an interval drift apart.
+fn jittered(interval: Duration) -> Duration {
+    let factor = rand::rng().random_range(0.9..=1.1);
+    interval.mul_f64(factor)
+}

@@ -1,0 +1,78 @@
+//! Command-line definitions (clap derive).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::sandbox::{Fault, parse_fault_arg};
+
+/// A terminal cockpit for marketing operations: stack health, campaign
+/// pipeline, data-quality alerts and task queues, with keyboard actions.
+#[derive(Debug, Parser)]
+#[command(name = "mops", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file [default: $MOPS_CONFIG, else ~/.config/mops/config.toml]
+    #[arg(long, short = 'c', global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Refuse every request that would change anything at a vendor
+    #[arg(long, global = true)]
+    pub readonly: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the cockpit against the built-in sandbox stack
+    Demo {
+        /// Seed of the sandbox's data and credentials
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Address the sandbox listens on (loopback only)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// Inject a fault from the start: SOURCE=KIND (repeatable)
+        #[arg(long = "fault", value_name = "SOURCE=KIND", value_parser = parse_fault_arg)]
+        faults: Vec<(String, Fault)>,
+    },
+    /// Run only the sandbox stack on loopback, for scripts and tests
+    Sandbox {
+        /// Address to listen on (loopback only)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4010")]
+        listen: SocketAddr,
+        /// Seed of the sandbox's data and credentials
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write a mops config pointing at this sandbox (secrets go beside it, mode 0600)
+        #[arg(long, value_name = "PATH")]
+        config_out: Option<PathBuf>,
+        /// Inject a fault: SOURCE=KIND, KIND one of latency:MS, hang, status:CODE,
+        /// ratelimit:SECONDS, auth, malformed (repeatable)
+        #[arg(long = "fault", value_name = "SOURCE=KIND", value_parser = parse_fault_arg)]
+        faults: Vec<(String, Fault)>,
+    },
+    /// Write, validate or locate the config file
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented starter config (refuses to overwrite)
+    Init {
+        /// Where to write it [default: the config path]
+        path: Option<PathBuf>,
+    },
+    /// Validate a config and resolve its secrets without printing them; exit 0 or 1
+    Check {
+        /// The config to check [default: the config path]
+        path: Option<PathBuf>,
+    },
+    /// Print the config path mops would use
+    Path,
+}

@@ -1,0 +1,302 @@
+//! `mops config check`: resolve every secret (never showing it) and report
+//! per-source results plus warnings that do not fail the check.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use url::{Host, Url};
+
+use super::{Config, ConfigError, SecretRef, SourceConfig, SourceSettings, format_duration, mailchimp_base_url};
+use crate::model::SourceKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    pub file: PathBuf,
+    pub title: String,
+    pub sources: Vec<SourceCheck>,
+    /// Worth knowing, not failures.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCheck {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Why the source cannot work; empty when it passed.
+    pub problems: Vec<String>,
+    /// What was checked, e.g. "api_key from env MAILCHIMP_API_KEY".
+    pub notes: Vec<String>,
+}
+
+impl SourceCheck {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl CheckReport {
+    /// True when every source passed; warnings do not fail the check.
+    pub fn passed(&self) -> bool {
+        self.sources.iter().all(SourceCheck::passed)
+    }
+
+    pub fn failed_count(&self) -> usize {
+        self.sources.iter().filter(|s| !s.passed()).count()
+    }
+}
+
+/// Checks what [`crate::config::load`] cannot: that secrets resolve.
+pub fn check(config: &Config) -> CheckReport {
+    check_with(config, SecretRef::resolve)
+}
+
+pub(crate) fn check_with(
+    config: &Config,
+    resolve: impl Fn(&SecretRef) -> Result<SecretString, ConfigError>,
+) -> CheckReport {
+    let mut warnings = Vec::new();
+    if config.sources.is_empty() {
+        warnings.push("no sources configured: the cockpit will show empty panes; add a [[source]] table".to_owned());
+    }
+    let sources = config
+        .sources
+        .iter()
+        .map(|source| {
+            warnings.extend(source_warnings(source));
+            check_source(source, &resolve)
+        })
+        .collect();
+    CheckReport {
+        file: config.file.clone(),
+        title: config.title.clone(),
+        sources,
+        warnings,
+    }
+}
+
+fn check_source(
+    source: &SourceConfig,
+    resolve: &impl Fn(&SecretRef) -> Result<SecretString, ConfigError>,
+) -> SourceCheck {
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    if let Some((key, secret_ref)) = source.secret() {
+        match resolve(secret_ref) {
+            Ok(secret) => {
+                notes.push(format!("{key} from {}", secret_ref.describe()));
+                if source.kind == SourceKind::Mailchimp
+                    && source.base_url.is_none()
+                    && mailchimp_base_url(&secret).is_none()
+                {
+                    problems.push(format!(
+                        "{key} has no data-centre suffix (like \"-us14\"), so the API address is unknown; check the key or set base_url"
+                    ));
+                }
+            }
+            Err(err) => problems.push(format!("{key}: {err}")),
+        }
+    }
+    if let Some(base) = &source.base_url {
+        notes.push(format!("at {}", shown_url(base)));
+    }
+    if let SourceSettings::Http { url, expect_status, .. } = &source.settings {
+        notes.push(format!("GET {} expects {expect_status}", shown_url(url)));
+    }
+    if let SourceSettings::Hubspot { tier, rate_limit, .. } = &source.settings {
+        let limit = rate_limit.unwrap_or_else(|| tier.published_limit());
+        notes.push(format!("{} tier, {limit}", tier.key()));
+    }
+    SourceCheck {
+        name: source.name.clone(),
+        kind: source.kind,
+        problems,
+        notes,
+    }
+}
+
+fn source_warnings(source: &SourceConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if source.slow >= source.timeout {
+        out.push(format!(
+            "source {:?}: slow ({}) is not below timeout ({}), so it can never show DEGRADED",
+            source.name,
+            format_duration(source.slow),
+            format_duration(source.timeout)
+        ));
+    }
+    let target = match &source.settings {
+        SourceSettings::Http { url, .. } => Some(url),
+        _ => source.base_url.as_ref(),
+    };
+    if source.secret().is_some()
+        && let Some(url) = target
+        && url.scheme() == "http"
+        && !is_loopback(url)
+    {
+        out.push(format!(
+            "source {:?}: credentials would travel unencrypted over http://; use https://",
+            source.name
+        ));
+    }
+    out
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d == "localhost",
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The URL without its query, which can carry tokens.
+fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    if shown.query().is_some() {
+        shown.set_query(None);
+        format!("{shown}?...")
+    } else {
+        shown.to_string()
+    }
+}
+
+/// Ends with a newline: `print!("{report}")` is the intended use.
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "config {} ({})", self.file.display(), self.title)?;
+        let name_width = self.sources.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        let kind_width = self.sources.iter().map(|s| s.kind.key().len() + 2).max().unwrap_or(0);
+        for s in &self.sources {
+            let (status, detail) = if s.passed() {
+                ("ok", s.notes.join("; "))
+            } else {
+                ("FAIL", s.problems.join("; "))
+            };
+            let kind = format!("({})", s.kind.key());
+            let line = format!("{status:<5} {:<name_width$}  {kind:<kind_width$}  {detail}", s.name);
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "warn  {warning}")?;
+        }
+        let total = self.sources.len();
+        match self.failed_count() {
+            _ if total == 0 => writeln!(f, "no sources checked"),
+            0 => writeln!(f, "all {total} sources ok"),
+            failed => writeln!(f, "{failed} of {total} sources failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::config::parse;
+
+    const STACK: &str = r#"
+[[source]]
+name = "mailchimp"
+kind = "mailchimp"
+api_key = { env = "MAILCHIMP_API_KEY" }
+
+[[source]]
+name = "crm"
+kind = "hubspot"
+token = { file = "/run/keys/hubspot" }
+"#;
+
+    fn fake_resolve(r: &SecretRef) -> Result<SecretString, ConfigError> {
+        match r {
+            SecretRef::Env(_) => Ok(SecretString::from("TOPSECRET-us14")),
+            SecretRef::File(path) => Err(ConfigError::SecretFilePermissions {
+                path: path.clone(),
+                mode: 0o644,
+            }),
+        }
+    }
+
+    #[test]
+    fn reports_each_source_and_fails_on_a_bad_secret() {
+        let config = parse(STACK, Path::new("/etc/mops/config.toml")).unwrap();
+        let report = check_with(&config, fake_resolve);
+        assert!(!report.passed());
+        assert_eq!(report.failed_count(), 1);
+        let text = report.to_string();
+        assert!(
+            text.contains("ok    mailchimp  (mailchimp)  api_key from env MAILCHIMP_API_KEY"),
+            "{text}"
+        );
+        assert!(
+            text.contains("FAIL  crm        (hubspot)    token: secret file /run/keys/hubspot is readable by group or others (mode 0644); run: chmod 600 /run/keys/hubspot"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n1 of 2 sources failed\n"), "{text}");
+        assert!(!text.contains("TOPSECRET"), "{text}");
+    }
+
+    #[test]
+    fn mailchimp_key_without_data_centre_fails_unless_base_url_is_set() {
+        let config = parse(
+            "[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = { env = \"K\" }\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let report = check_with(&config, |_| Ok(SecretString::from("nodatacentre")));
+        assert!(!report.passed());
+        assert!(report.sources[0].problems[0].contains("data-centre"));
+        assert!(!report.to_string().contains("nodatacentre"));
+
+        let with_base = parse(
+            "[[source]]\nname = \"m\"\nkind = \"mailchimp\"\nbase_url = \"http://127.0.0.1:4010\"\napi_key = { env = \"K\" }\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let report = check_with(&with_base, |_| Ok(SecretString::from("nodatacentre")));
+        assert!(report.passed(), "{report}");
+        assert!(report.warnings.is_empty(), "loopback http is fine: {report}");
+    }
+
+    #[test]
+    fn zero_sources_passes_with_a_warning() {
+        let config = parse("", Path::new("/c.toml")).unwrap();
+        let report = check(&config);
+        assert!(report.passed());
+        assert_eq!(report.warnings.len(), 1);
+        assert!(report.to_string().contains("warn  no sources configured"));
+    }
+
+    #[test]
+    fn warns_about_plain_http_credentials_and_unreachable_slow() {
+        let config = parse(
+            "[[source]]\nname = \"b\"\nkind = \"wordpress\"\nbase_url = \"http://blog.example.com/wp-json\"\nuser = \"u\"\napp_password = { env = \"P\" }\nslow = \"20s\"\ntimeout = \"10s\"\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let report = check_with(&config, |_| Ok(SecretString::from("pw")));
+        assert!(report.passed());
+        let warnings = report.warnings.join("\n");
+        assert!(warnings.contains("unencrypted"), "{warnings}");
+        assert!(warnings.contains("never show DEGRADED"), "{warnings}");
+    }
+
+    #[test]
+    fn http_check_hides_query_strings() {
+        let config = parse(
+            "[[source]]\nname = \"hook\"\nkind = \"http\"\nurl = \"https://hooks.example.com/ping?token=abc123\"\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let text = check(&config).to_string();
+        assert!(
+            text.contains("GET https://hooks.example.com/ping?... expects 200"),
+            "{text}"
+        );
+        assert!(!text.contains("abc123"));
+    }
+}

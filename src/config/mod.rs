@@ -1,0 +1,146 @@
+//! Configuration: TOML schema, XDG lookup, secret references, validation.
+//!
+//! The file is parsed into a spanned TOML tree and validated by hand, so every
+//! message is ours: it names the file, line, column and field, and never echoes
+//! source text (an inline secret must not end up in a terminal or a CI log).
+
+mod check;
+mod duration;
+mod errors;
+mod load;
+mod locate;
+mod schema;
+mod secrets;
+mod starter;
+mod validate;
+mod vendor;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::model::SourceKind;
+
+pub use check::{CheckReport, SourceCheck, check};
+pub use duration::{DurationError, format_duration, parse_duration};
+pub use errors::{ConfigError, Problem};
+pub use load::{load, parse};
+pub use locate::{CONFIG_ENV_VAR, default_path, locate, locate_from};
+pub use starter::{init, starter};
+pub use vendor::{HUBSPOT_BASE_URL, mailchimp_base_url};
+
+/// Built-in defaults used when `[defaults]` leaves a value out.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_SLOW: Duration = Duration::from_secs(2);
+/// Polling faster than this hammers vendor rate limits for no benefit.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from (absolute).
+    pub file: PathBuf,
+    /// Shown in the header; defaults to the file stem.
+    pub title: String,
+    /// Blocks every non-GET request at the HTTP layer.
+    pub readonly: bool,
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Config {
+    /// The source with this name, if any.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    pub base_url: Option<Url>,
+    /// Time between polls.
+    pub interval: Duration,
+    /// Total time for one request.
+    pub timeout: Duration,
+    /// A successful probe slower than this is DEGRADED.
+    pub slow: Duration,
+    pub settings: SourceSettings,
+}
+
+impl SourceConfig {
+    /// The secret this source needs, with its config key (`api_key`, `token`,
+    /// `app_password`); `None` for plain HTTP checks.
+    pub fn secret(&self) -> Option<(&'static str, &SecretRef)> {
+        self.settings.secret()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum SourceSettings {
+    Mailchimp {
+        api_key: SecretRef,
+    },
+    Hubspot {
+        token: SecretRef,
+        tier: HubspotTier,
+        /// Overrides the tier's published limit.
+        rate_limit: Option<RateLimitSpec>,
+    },
+    Wordpress {
+        user: String,
+        app_password: SecretRef,
+    },
+    Http {
+        url: Url,
+        expect_status: u16,
+        expect_body: Option<String>,
+    },
+}
+
+impl SourceSettings {
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            SourceSettings::Mailchimp { .. } => SourceKind::Mailchimp,
+            SourceSettings::Hubspot { .. } => SourceKind::Hubspot,
+            SourceSettings::Wordpress { .. } => SourceKind::Wordpress,
+            SourceSettings::Http { .. } => SourceKind::Http,
+        }
+    }
+
+    /// See [`SourceConfig::secret`].
+    pub fn secret(&self) -> Option<(&'static str, &SecretRef)> {
+        match self {
+            SourceSettings::Mailchimp { api_key } => Some(("api_key", api_key)),
+            SourceSettings::Hubspot { token, .. } => Some(("token", token)),
+            SourceSettings::Wordpress { app_password, .. } => Some(("app_password", app_password)),
+            SourceSettings::Http { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HubspotTier {
+    #[default]
+    Free,
+    Starter,
+    Professional,
+    Enterprise,
+}
+
+/// `requests` per `per`, e.g. "100/10s".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSpec {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+/// Where a secret lives. Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    Env(String),
+    /// Absolute (relative paths are resolved against the config file's folder).
+    File(PathBuf),
+}

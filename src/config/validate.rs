@@ -1,0 +1,1003 @@
+//! Turns a spanned TOML tree into a [`Config`], collecting every problem with
+//! its position. Messages never quote string values of secret fields, URLs or
+//! free text: only the key, the position and the problem.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use url::Url;
+
+use super::duration::parse_duration;
+use super::schema::{self, DEFAULTS_KEYS, SECRET_KEYS, TOP_KEYS};
+use super::secrets::expand_path;
+use super::{
+    Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, Problem,
+    RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
+};
+use crate::model::SourceKind;
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Parses and validates `text`, read from `file`. `home` expands `~` in secret paths.
+pub(crate) fn parse_config(file: &Path, text: &str, home: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut v = Validator::new(file, text, home);
+    let config = match DeTable::parse(text) {
+        Ok(doc) => Some(v.document(doc.get_ref())),
+        Err(err) => {
+            let span = err.span().unwrap_or(0..0);
+            // toml names no key in "duplicate key"; the span covers it. Only
+            // echo it when it looks like a bare key, never arbitrary text.
+            let key = text.get(span.clone()).unwrap_or_default();
+            let field = if err.message() == "duplicate key" && is_bare_key(key) {
+                key.to_owned()
+            } else {
+                String::new()
+            };
+            v.push(span.start, field, format!("invalid TOML: {}", err.message()));
+            None
+        }
+    };
+    match config {
+        Some(config) if v.problems.is_empty() => Ok(config),
+        _ => {
+            let mut problems = v.problems;
+            problems.sort_by_key(|p| (p.line, p.column));
+            Err(ConfigError::Invalid {
+                file: file.to_owned(),
+                problems,
+            })
+        }
+    }
+}
+
+fn is_bare_key(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+struct Entry<'t, 'i> {
+    key: &'t str,
+    key_span: Range<usize>,
+    value: &'t Value<'i>,
+}
+
+/// Table entries in file order (toml's map is sorted by key).
+fn entries<'t, 'i>(table: &'t DeTable<'i>) -> Vec<Entry<'t, 'i>> {
+    let mut out: Vec<Entry<'t, 'i>> = table
+        .iter()
+        .map(|(k, value)| Entry {
+            key: k.get_ref().as_ref(),
+            key_span: k.span(),
+            value,
+        })
+        .collect();
+    out.sort_by_key(|e| e.key_span.start);
+    out
+}
+
+/// A duration and, when the file set it, where.
+#[derive(Clone, Copy)]
+struct Setting {
+    value: Duration,
+    at: Option<usize>,
+}
+
+impl Setting {
+    fn builtin(value: Duration) -> Self {
+        Setting { value, at: None }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timing {
+    interval: Setting,
+    timeout: Setting,
+    slow: Setting,
+}
+
+#[derive(Default)]
+struct RawSource {
+    base_url: Option<Url>,
+    interval: Option<Setting>,
+    timeout: Option<Setting>,
+    slow: Option<Setting>,
+    api_key: Option<SecretRef>,
+    token: Option<SecretRef>,
+    tier: Option<HubspotTier>,
+    rate_limit: Option<RateLimitSpec>,
+    user: Option<String>,
+    app_password: Option<SecretRef>,
+    url: Option<Url>,
+    expect_status: Option<u16>,
+    expect_body: Option<String>,
+}
+
+struct Validator<'a> {
+    file: &'a Path,
+    text: &'a str,
+    base_dir: PathBuf,
+    home: Option<&'a Path>,
+    problems: Vec<Problem>,
+    /// Source name -> line of its `name`, to report duplicates.
+    names: HashMap<String, usize>,
+}
+
+impl<'a> Validator<'a> {
+    fn new(file: &'a Path, text: &'a str, home: Option<&'a Path>) -> Self {
+        let base_dir = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Validator {
+            file,
+            text,
+            base_dir,
+            home,
+            problems: Vec::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = self.text.get(..offset.min(self.text.len())).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (line, column)
+    }
+
+    fn push(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
+        let (line, column) = self.position(offset);
+        self.problems.push(Problem {
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn document(&mut self, table: &DeTable<'_>) -> Config {
+        let mut title = None;
+        let mut readonly = false;
+        let mut timing = Timing {
+            interval: Setting::builtin(DEFAULT_INTERVAL),
+            timeout: Setting::builtin(DEFAULT_TIMEOUT),
+            slow: Setting::builtin(DEFAULT_SLOW),
+        };
+        let mut sources = None;
+        for e in entries(table) {
+            match e.key {
+                "title" => title = self.text_value("title", e.value),
+                "readonly" => readonly = self.boolean("readonly", e.value).unwrap_or(false),
+                "defaults" => self.defaults(e.value, &mut timing),
+                "source" => sources = Some(e.value),
+                _ => self.unknown_top_key(&e),
+            }
+        }
+        let sources = sources.map_or_else(Vec::new, |v| self.sources(v, timing));
+        let title = title.unwrap_or_else(|| {
+            self.file
+                .file_stem()
+                .map_or_else(|| "mops".to_owned(), |s| s.to_string_lossy().into_owned())
+        });
+        Config {
+            file: self.file.to_owned(),
+            title,
+            readonly,
+            sources,
+        }
+    }
+
+    fn unknown_top_key(&mut self, e: &Entry<'_, '_>) {
+        let message = if let Some(near) = schema::closest(e.key, TOP_KEYS) {
+            format!("unknown key `{}`; did you mean `{near}`?", e.key)
+        } else if DEFAULTS_KEYS.contains(&e.key) {
+            format!(
+                "`{}` is not a top-level key; put it under [defaults] or in a [[source]]",
+                e.key
+            )
+        } else if schema::source_field(e.key).is_some() {
+            format!("`{}` is not a top-level key; it belongs in a [[source]] table", e.key)
+        } else {
+            format!("unknown key `{}`; top-level keys are {}", e.key, backticked(TOP_KEYS))
+        };
+        self.push(e.key_span.start, e.key, message);
+    }
+
+    fn defaults(&mut self, value: &Value<'_>, timing: &mut Timing) {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.push(
+                value.span().start,
+                "defaults",
+                format!("expected a [defaults] table, found {}", found(value.get_ref())),
+            );
+            return;
+        };
+        for e in entries(table) {
+            let field = format!("defaults.{}", e.key);
+            let slot = match e.key {
+                "interval" => &mut timing.interval,
+                "timeout" => &mut timing.timeout,
+                "slow" => &mut timing.slow,
+                _ => {
+                    let message = match schema::closest(e.key, DEFAULTS_KEYS) {
+                        Some(near) => format!("unknown key `{}`; did you mean `{near}`?", e.key),
+                        None => format!(
+                            "unknown key `{}`; [defaults] accepts {}",
+                            e.key,
+                            backticked(DEFAULTS_KEYS)
+                        ),
+                    };
+                    self.push(e.key_span.start, field, message);
+                    continue;
+                }
+            };
+            if let Some(d) = self.duration(&field, e.value) {
+                *slot = Setting {
+                    value: d,
+                    at: Some(e.value.span().start),
+                };
+            }
+        }
+        self.check_timing("defaults.", *timing, true);
+    }
+
+    /// Interval floor and timeout < interval. With `always`, checks even
+    /// built-in values; for sources only when the source overrides something,
+    /// so a bad `[defaults]` is reported once, not once per source.
+    fn check_timing(&mut self, prefix: &str, t: Timing, always: bool) {
+        if let Some(at) = t.interval.at
+            && t.interval.value < MIN_INTERVAL
+        {
+            self.push(
+                at,
+                format!("{prefix}interval"),
+                format!(
+                    "interval must be at least {}, found {}",
+                    format_duration(MIN_INTERVAL),
+                    format_duration(t.interval.value)
+                ),
+            );
+            return;
+        }
+        let overridden = t.interval.at.is_some() || t.timeout.at.is_some();
+        if t.timeout.value >= t.interval.value && (always || overridden) {
+            // Point at whichever of the two this table set, timeout first.
+            let (at, key) = match (t.timeout.at, t.interval.at) {
+                (Some(at), _) => (at, "timeout"),
+                (None, Some(at)) => (at, "interval"),
+                (None, None) => return,
+            };
+            self.push(
+                at,
+                format!("{prefix}{key}"),
+                format!(
+                    "timeout ({}) must be shorter than interval ({}): one poll must finish before the next starts",
+                    format_duration(t.timeout.value),
+                    format_duration(t.interval.value)
+                ),
+            );
+        }
+    }
+
+    fn sources(&mut self, value: &Value<'_>, timing: Timing) -> Vec<SourceConfig> {
+        match value.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(index, item)| match item.get_ref() {
+                    DeValue::Table(table) => self.source(index, item.span(), table, timing),
+                    other => {
+                        self.push(
+                            item.span().start,
+                            format!("source #{}", index + 1),
+                            format!("expected a [[source]] table, found {}", found(other)),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            DeValue::Table(_) => {
+                self.push(
+                    value.span().start,
+                    "source",
+                    "write [[source]] with double brackets: sources are a list, one [[source]] table each",
+                );
+                Vec::new()
+            }
+            other => {
+                self.push(
+                    value.span().start,
+                    "source",
+                    format!("expected [[source]] tables, found {}", found(other)),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn source(
+        &mut self,
+        index: usize,
+        header: Range<usize>,
+        table: &DeTable<'_>,
+        defaults: Timing,
+    ) -> Option<SourceConfig> {
+        let problems_before = self.problems.len();
+        let fields = entries(table);
+        let find = |key: &str| fields.iter().find(|e| e.key == key);
+        let ordinal = format!("source #{}", index + 1);
+
+        let name = match find("name") {
+            Some(e) => self.source_name(&ordinal, e.value),
+            None => {
+                self.push(
+                    header.start,
+                    ordinal.clone(),
+                    "missing `name`; give every source a unique name, like name = \"crm\"",
+                );
+                None
+            }
+        };
+        let label = name.as_ref().map_or(ordinal, |n| format!("source {n:?}"));
+        let field = |key: &str| format!("{label} field {key}");
+
+        let kind = match find("kind") {
+            Some(e) => self.kind(&field("kind"), e.value),
+            None => {
+                self.push(
+                    header.start,
+                    label.clone(),
+                    format!(
+                        "missing `kind`; one of {}",
+                        backticked(&SourceKind::ALL.map(SourceKind::key))
+                    ),
+                );
+                None
+            }
+        };
+
+        let mut raw = RawSource::default();
+        for e in &fields {
+            if matches!(e.key, "name" | "kind") {
+                continue;
+            }
+            let Some(spec) = schema::source_field(e.key) else {
+                self.unknown_source_key(&field(e.key), e, kind);
+                continue;
+            };
+            if let Some(kind) = kind
+                && !spec.kinds.contains(&kind)
+            {
+                self.push(
+                    e.key_span.start,
+                    field(e.key),
+                    foreign_key_message(e.key, kind, spec.kinds),
+                );
+                continue;
+            }
+            self.source_value(&field(e.key), e, &mut raw);
+        }
+
+        let kind = kind?;
+        for key in schema::required_keys(kind) {
+            if find(key).is_none() {
+                self.push(
+                    header.start,
+                    label.clone(),
+                    format!("{} source needs `{key}`{}", with_article(kind), required_hint(key)),
+                );
+            }
+        }
+
+        // Positions only for values this source sets, so check_timing points
+        // here and leaves inherited problems to [defaults].
+        let inherited = |s: Setting| Setting { at: None, ..s };
+        let timing = Timing {
+            interval: raw.interval.unwrap_or(inherited(defaults.interval)),
+            timeout: raw.timeout.unwrap_or(inherited(defaults.timeout)),
+            slow: raw.slow.unwrap_or(inherited(defaults.slow)),
+        };
+        self.check_timing(&format!("{label} field "), timing, false);
+
+        if self.problems.len() > problems_before {
+            return None;
+        }
+        let settings = match kind {
+            SourceKind::Mailchimp => SourceSettings::Mailchimp { api_key: raw.api_key? },
+            SourceKind::Hubspot => SourceSettings::Hubspot {
+                token: raw.token?,
+                tier: raw.tier.unwrap_or_default(),
+                rate_limit: raw.rate_limit,
+            },
+            SourceKind::Wordpress => SourceSettings::Wordpress {
+                user: raw.user?,
+                app_password: raw.app_password?,
+            },
+            SourceKind::Http => SourceSettings::Http {
+                url: raw.url?,
+                expect_status: raw.expect_status.unwrap_or(200),
+                expect_body: raw.expect_body,
+            },
+        };
+        Some(SourceConfig {
+            name: name?,
+            kind,
+            base_url: raw.base_url,
+            interval: timing.interval.value,
+            timeout: timing.timeout.value,
+            slow: timing.slow.value,
+            settings,
+        })
+    }
+
+    fn unknown_source_key(&mut self, field: &str, e: &Entry<'_, '_>, kind: Option<SourceKind>) {
+        let accepted = schema::source_keys(kind);
+        let message = if let Some(near) = schema::closest(e.key, &accepted) {
+            format!("unknown key `{}`; did you mean `{near}`?", e.key)
+        } else {
+            let owner = kind.map_or_else(|| "a source".to_owned(), |k| format!("{} source", with_article(k)));
+            format!("unknown key `{}`; {owner} accepts {}", e.key, backticked(&accepted))
+        };
+        self.push(e.key_span.start, field, message);
+    }
+
+    fn source_name(&mut self, field: &str, value: &Value<'_>) -> Option<String> {
+        let at = value.span().start;
+        let DeValue::String(name) = value.get_ref() else {
+            self.push(
+                at,
+                format!("{field} field name"),
+                format!("expected a string like \"crm\", found {}", found(value.get_ref())),
+            );
+            return None;
+        };
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !valid {
+            self.push(
+                at,
+                format!("{field} field name"),
+                "a source name uses only a-z, 0-9, `_` and `-`, like \"crm\" or \"blog-eu\"",
+            );
+            return None;
+        }
+        let (line, _) = self.position(at);
+        if let Some(first) = self.names.get(name.as_ref()) {
+            let first = *first;
+            self.push(
+                at,
+                format!("source {name:?} field name"),
+                format!(
+                    "duplicate source name {name:?}: line {first} already uses it, and line {line} uses it again; names must be unique"
+                ),
+            );
+            return None;
+        }
+        self.names.insert(name.to_string(), line);
+        Some(name.to_string())
+    }
+
+    fn kind(&mut self, field: &str, value: &Value<'_>) -> Option<SourceKind> {
+        let keys = SourceKind::ALL.map(SourceKind::key);
+        let DeValue::String(text) = value.get_ref() else {
+            self.push(
+                value.span().start,
+                field,
+                format!(
+                    "expected one of {}, found {}",
+                    backticked(&keys),
+                    found(value.get_ref())
+                ),
+            );
+            return None;
+        };
+        if let Some(kind) = schema::parse_kind(text) {
+            return Some(kind);
+        }
+        let hint = schema::closest(text, &keys)
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default();
+        self.push(
+            value.span().start,
+            field,
+            format!("unknown kind {text:?}{hint} (one of {})", backticked(&keys)),
+        );
+        None
+    }
+
+    fn source_value(&mut self, field: &str, e: &Entry<'_, '_>, raw: &mut RawSource) {
+        let at = e.value.span().start;
+        let setting = |d: Duration| Setting { value: d, at: Some(at) };
+        match e.key {
+            "base_url" => raw.base_url = self.url(field, e.value),
+            "url" => raw.url = self.url(field, e.value),
+            "interval" => raw.interval = self.duration(field, e.value).map(setting),
+            "timeout" => raw.timeout = self.duration(field, e.value).map(setting),
+            "slow" => raw.slow = self.duration(field, e.value).map(setting),
+            "api_key" => raw.api_key = self.secret(field, e.key, e.value),
+            "token" => raw.token = self.secret(field, e.key, e.value),
+            "app_password" => raw.app_password = self.secret(field, e.key, e.value),
+            "tier" => raw.tier = self.tier(field, e.value),
+            "rate_limit" => raw.rate_limit = self.rate_limit(field, e.value),
+            "user" => raw.user = self.text_value(field, e.value),
+            "expect_body" => raw.expect_body = self.text_value(field, e.value),
+            "expect_status" => raw.expect_status = self.status(field, e.value),
+            // Every key in schema::SOURCE_FIELDS is handled above or in `source`.
+            _ => {}
+        }
+    }
+
+    fn text_value(&mut self, field: &str, value: &Value<'_>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) if !s.trim().is_empty() => Some(s.to_string()),
+            DeValue::String(_) => {
+                self.push(value.span().start, field, "must not be empty");
+                None
+            }
+            other => {
+                self.push(
+                    value.span().start,
+                    field,
+                    format!("expected a string, found {}", found(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, field: &str, value: &Value<'_>) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.push(
+                    value.span().start,
+                    field,
+                    format!("expected true or false, found {}", found(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, field: &str, value: &Value<'_>) -> Option<Duration> {
+        match value.get_ref() {
+            DeValue::String(s) => match parse_duration(s) {
+                Ok(d) => Some(d),
+                Err(err) => {
+                    self.push(value.span().start, field, err.to_string());
+                    None
+                }
+            },
+            other => {
+                self.push(
+                    value.span().start,
+                    field,
+                    format!("expected a duration string like \"30s\", found {}", found(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, field: &str, value: &Value<'_>) -> Option<Url> {
+        let at = value.span().start;
+        let DeValue::String(text) = value.get_ref() else {
+            self.push(
+                at,
+                field,
+                format!(
+                    "expected a URL string like \"https://api.example.com\", found {}",
+                    found(value.get_ref())
+                ),
+            );
+            return None;
+        };
+        // The URL itself is not quoted back: a misplaced secret may sit there.
+        let problem = match Url::parse(text.trim()) {
+            Err(err) => Some(format!(
+                "not a valid URL ({err}); write an absolute http(s) URL like \"https://api.example.com\""
+            )),
+            Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+                Some(format!("URL scheme must be http or https, found {:?}", url.scheme()))
+            }
+            Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+                Some("URL has no host; write it like \"https://api.example.com\"".to_owned())
+            }
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                Some("URL must not carry credentials; use the source's secret field instead".to_owned())
+            }
+            Ok(url) => return Some(url),
+        };
+        if let Some(problem) = problem {
+            self.push(at, field, problem);
+        }
+        None
+    }
+
+    fn tier(&mut self, field: &str, value: &Value<'_>) -> Option<HubspotTier> {
+        let keys = HubspotTier::ALL.map(HubspotTier::key);
+        let message = match value.get_ref() {
+            DeValue::String(text) => match text.parse::<HubspotTier>() {
+                Ok(tier) => return Some(tier),
+                Err(()) => {
+                    let hint = schema::closest(text, &keys)
+                        .map(|near| format!("; did you mean `{near}`?"))
+                        .unwrap_or_default();
+                    format!("unknown tier {text:?}{hint} (one of {})", backticked(&keys))
+                }
+            },
+            other => format!("expected one of {}, found {}", backticked(&keys), found(other)),
+        };
+        self.push(value.span().start, field, message);
+        None
+    }
+
+    fn rate_limit(&mut self, field: &str, value: &Value<'_>) -> Option<RateLimitSpec> {
+        let message = match value.get_ref() {
+            DeValue::String(text) => match text.parse::<RateLimitSpec>() {
+                Ok(spec) => return Some(spec),
+                Err(message) => message,
+            },
+            other => format!("expected a rate limit string like \"150/10s\", found {}", found(other)),
+        };
+        self.push(value.span().start, field, message);
+        None
+    }
+
+    fn status(&mut self, field: &str, value: &Value<'_>) -> Option<u16> {
+        let message = match value.get_ref() {
+            DeValue::Integer(i) => match i.as_str().parse::<u16>() {
+                Ok(code) if (100..=599).contains(&code) => return Some(code),
+                _ => format!("HTTP status must be between 100 and 599, found {}", i.as_str()),
+            },
+            other => format!("expected an HTTP status code like 200, found {}", found(other)),
+        };
+        self.push(value.span().start, field, message);
+        None
+    }
+
+    /// `{ env = "VAR" }` or `{ file = "PATH" }`. Never quotes what it found.
+    fn secret(&mut self, field: &str, key: &str, value: &Value<'_>) -> Option<SecretRef> {
+        let at = value.span().start;
+        let env = schema::suggested_env(key);
+        let DeValue::Table(table) = value.get_ref() else {
+            self.push(
+                at,
+                field,
+                format!(
+                    "secrets cannot be written inline (found a {}); use {key} = {{ env = \"{env}\" }} or {{ file = \"path\" }} with mode 0600",
+                    value.get_ref().type_str()
+                ),
+            );
+            return None;
+        };
+        let mut env_ref = None;
+        let mut file_ref = None;
+        for e in entries(table) {
+            let sub_field = format!("{field}.{}", e.key);
+            match e.key {
+                "env" => env_ref = self.secret_part(&sub_field, e.value).map(|v| (v, e.key_span)),
+                "file" => file_ref = self.secret_part(&sub_field, e.value).map(|v| (v, e.key_span)),
+                other => {
+                    let hint = schema::closest(other, SECRET_KEYS)
+                        .map(|near| format!("did you mean `{near}`? "))
+                        .unwrap_or_default();
+                    self.push(
+                        e.key_span.start,
+                        sub_field,
+                        format!(
+                            "unknown key `{other}`; {hint}a secret is {{ env = \"VAR\" }} or {{ file = \"path\" }}"
+                        ),
+                    );
+                }
+            }
+        }
+        match (env_ref, file_ref) {
+            (Some((var, _)), None) => {
+                if var.contains('=') || var.contains('\0') {
+                    self.push(at, format!("{field}.env"), "not a valid environment variable name");
+                    return None;
+                }
+                Some(SecretRef::Env(var))
+            }
+            (None, Some((raw, span))) => match expand_path(&raw, self.home, &self.base_dir) {
+                Ok(path) => Some(SecretRef::File(path)),
+                Err(message) => {
+                    self.push(span.start, format!("{field}.file"), message);
+                    None
+                }
+            },
+            (Some(_), Some(_)) => {
+                self.push(
+                    at,
+                    field,
+                    format!("give exactly one of `env` or `file`, not both; e.g. {key} = {{ env = \"{env}\" }}"),
+                );
+                None
+            }
+            (None, None) => {
+                if table.is_empty() {
+                    self.push(
+                        at,
+                        field,
+                        format!("empty secret; use {key} = {{ env = \"{env}\" }} or {{ file = \"path\" }}"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn secret_part(&mut self, field: &str, value: &Value<'_>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            DeValue::String(_) => {
+                self.push(value.span().start, field, "must not be empty");
+                None
+            }
+            other => {
+                self.push(
+                    value.span().start,
+                    field,
+                    format!("expected a string, found a {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn foreign_key_message(key: &str, kind: SourceKind, accepted_by: &[SourceKind]) -> String {
+    let alternative = match (key, kind) {
+        ("base_url", SourceKind::Http) => " (an http source uses `url`)",
+        ("url", _) => " (vendor sources use `base_url`)",
+        _ => "",
+    };
+    format!(
+        "`{key}` does not apply to {} source; only {} sources accept it{alternative}",
+        with_article(kind),
+        schema::kinds_phrase(accepted_by)
+    )
+}
+
+/// "a hubspot", "an http".
+fn with_article(kind: SourceKind) -> String {
+    // "http" is read letter by letter: "an aitch-tee-tee-pee".
+    let article = if kind == SourceKind::Http { "an" } else { "a" };
+    format!("{article} {}", kind.key())
+}
+
+fn required_hint(key: &str) -> String {
+    match key {
+        "api_key" | "token" | "app_password" => {
+            format!(", like {key} = {{ env = \"{}\" }}", schema::suggested_env(key))
+        }
+        "base_url" => ", like base_url = \"https://blog.example.com/wp-json\"".to_owned(),
+        "url" => ", like url = \"https://www.example.com/\"".to_owned(),
+        "user" => ", the WordPress user name the application password belongs to".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// What a wrongly typed value is, quoting it only when it is not a string.
+fn found(value: &DeValue<'_>) -> String {
+    match value {
+        DeValue::Integer(i) => format!("integer {}", i.as_str()),
+        DeValue::Float(f) => format!("float {}", f.as_str()),
+        DeValue::Boolean(b) => format!("boolean {b}"),
+        other => other.type_str().to_owned(),
+    }
+}
+
+fn backticked(keys: &[&str]) -> String {
+    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+title = "Acme marketing stack"
+readonly = true
+
+[defaults]
+interval = "45s"
+timeout = "5s"
+slow = "1500ms"
+
+[[source]]
+name = "mailchimp"
+kind = "mailchimp"
+api_key = { env = "MAILCHIMP_API_KEY" }
+
+[[source]]
+name = "crm"
+kind = "hubspot"
+token = { file = "~/.config/mops/hubspot.token" }
+tier = "professional"
+rate_limit = "150/10s"
+interval = "1m"
+
+[[source]]
+name = "blog"
+kind = "wordpress"
+base_url = "https://blog.example.com/wp-json"
+user = "ops-bot"
+app_password = { file = "keys/wp" }
+
+[[source]]
+name = "landing"
+kind = "http"
+url = "https://www.example.com/"
+expect_body = "Sign up"
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        parse_config(Path::new("/etc/mops/stack.toml"), text, Some(Path::new("/home/ops")))
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse(text).unwrap_err().problems().to_vec()
+    }
+
+    #[test]
+    fn sample_config_loads_with_defaults_and_overrides() {
+        let config = parse(SAMPLE).unwrap();
+        assert_eq!(config.title, "Acme marketing stack");
+        assert!(config.readonly);
+        let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["mailchimp", "crm", "blog", "landing"]);
+
+        let mc = config.source("mailchimp").unwrap();
+        assert_eq!(mc.interval, Duration::from_secs(45));
+        assert_eq!(mc.timeout, Duration::from_secs(5));
+        assert_eq!(mc.slow, Duration::from_millis(1500));
+        assert!(
+            matches!(&mc.settings, SourceSettings::Mailchimp { api_key: SecretRef::Env(v) } if v == "MAILCHIMP_API_KEY")
+        );
+
+        let crm = config.source("crm").unwrap();
+        assert_eq!(crm.interval, Duration::from_secs(60));
+        let SourceSettings::Hubspot {
+            token,
+            tier,
+            rate_limit,
+        } = &crm.settings
+        else {
+            panic!("crm is not hubspot: {:?}", crm.settings);
+        };
+        assert_eq!(token, &SecretRef::File("/home/ops/.config/mops/hubspot.token".into()));
+        assert_eq!(*tier, HubspotTier::Professional);
+        assert_eq!(rate_limit.unwrap().requests, 150);
+
+        let blog = config.source("blog").unwrap();
+        assert_eq!(
+            blog.base_url.as_ref().map(Url::as_str),
+            Some("https://blog.example.com/wp-json")
+        );
+        assert!(
+            matches!(&blog.settings, SourceSettings::Wordpress { user, app_password: SecretRef::File(p) }
+            if user == "ops-bot" && p == Path::new("/etc/mops/keys/wp"))
+        );
+
+        let landing = config.source("landing").unwrap();
+        assert!(
+            matches!(&landing.settings, SourceSettings::Http { url, expect_status: 200, expect_body: Some(b) }
+            if url.as_str() == "https://www.example.com/" && b == "Sign up")
+        );
+    }
+
+    #[test]
+    fn empty_file_uses_builtin_defaults_and_file_stem_title() {
+        let config = parse("").unwrap();
+        assert_eq!(config.title, "stack");
+        assert!(!config.readonly);
+        assert!(config.sources.is_empty());
+
+        let one = parse("[[source]]\nname = \"w\"\nkind = \"http\"\nurl = \"http://127.0.0.1:8080/\"\n").unwrap();
+        let w = &one.sources[0];
+        assert_eq!(
+            (w.interval, w.timeout, w.slow),
+            (DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_SLOW)
+        );
+        let SourceSettings::Hubspot { .. } =
+            parse("[[source]]\nname = \"h\"\nkind = \"hubspot\"\ntoken = { env = \"T\" }\n")
+                .unwrap()
+                .sources[0]
+                .settings
+        else {
+            panic!("not hubspot");
+        };
+    }
+
+    #[test]
+    fn hubspot_tier_defaults_to_free() {
+        let config = parse("[[source]]\nname = \"h\"\nkind = \"hubspot\"\ntoken = { env = \"T\" }\n").unwrap();
+        assert!(matches!(
+            config.sources[0].settings,
+            SourceSettings::Hubspot {
+                tier: HubspotTier::Free,
+                rate_limit: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn collects_every_problem_in_file_order() {
+        let found = problems(
+            "title = 3\n[defaults]\ninterval = \"fast\"\n[[source]]\nname = \"a\"\nkind = \"http\"\nurl = \"ftp://x\"\n",
+        );
+        let lines: Vec<usize> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 3, 7], "{found:#?}");
+    }
+
+    #[test]
+    fn source_timeout_is_checked_against_the_inherited_interval() {
+        let found = problems(
+            "[defaults]\ninterval = \"5s\"\ntimeout = \"2s\"\n[[source]]\nname = \"a\"\nkind = \"http\"\nurl = \"https://x.test/\"\ntimeout = \"6s\"\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            (found[0].line, found[0].field.as_str()),
+            (8, "source \"a\" field timeout")
+        );
+        assert!(
+            found[0].message.contains("shorter than interval (5s)"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn defaults_interval_shorter_than_builtin_timeout_is_reported_once() {
+        let found = problems(
+            "[defaults]\ninterval = \"5s\"\n[[source]]\nname = \"a\"\nkind = \"http\"\nurl = \"https://x.test/\"\n[[source]]\nname = \"b\"\nkind = \"http\"\nurl = \"https://y.test/\"\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].field, "defaults.interval");
+    }
+
+    #[test]
+    fn single_bracket_source_table_is_explained() {
+        let found = problems("[source]\nname = \"a\"\n");
+        assert!(found[0].message.contains("[[source]]"), "{found:#?}");
+    }
+
+    #[test]
+    fn inline_secret_of_any_type_is_never_echoed() {
+        for value in ["\"s3cr3t-us14\"", "12345678", "[\"s3cr3t\"]"] {
+            let text = format!("[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = {value}\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(!err.contains("s3cr3t") && !err.contains("12345678"), "{err}");
+            assert!(err.contains("MAILCHIMP_API_KEY"), "{err}");
+        }
+    }
+
+    #[test]
+    fn url_problems_do_not_echo_the_url() {
+        let found = problems("[[source]]\nname = \"w\"\nkind = \"http\"\nurl = \"https://user:hunter2@x.test/\"\n");
+        assert!(found[0].message.contains("credentials"), "{found:#?}");
+        assert!(!found[0].message.contains("hunter2"));
+    }
+
+    #[test]
+    fn secret_file_with_unknown_key_suggests() {
+        let found = problems("[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = { fiel = \"k\" }\n");
+        assert_eq!(found[0].field, "source \"m\" field api_key.fiel");
+        assert!(found[0].message.contains("did you mean `file`?"), "{found:#?}");
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let found = problems("title = \"café\" ; oops\n");
+        assert_eq!(found[0].line, 1);
+        assert_eq!(found[0].column, 16, "{found:#?}");
+    }
+}

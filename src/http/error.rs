@@ -1,0 +1,143 @@
+//! Errors of the HTTP layer. Every field is already redacted: URLs have no
+//! userinfo and masked query values, details are scrubbed of the source's secrets.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+/// A call that produced no HTTP response. Non-2xx answers are not errors:
+/// they come back as a [`super::Response`] for the caller to classify.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HttpError {
+    /// The core is read-only and the request was not a GET/HEAD; nothing was sent.
+    #[error("read-only mode: refused {method} {url} (request {request_id})")]
+    ReadOnly {
+        method: String,
+        url: String,
+        request_id: String,
+    },
+    /// The source's circuit breaker is open; nothing was sent.
+    #[error("circuit open until {until} after repeated failures: {url} (request {request_id})")]
+    CircuitOpen {
+        until: Timestamp,
+        url: String,
+        request_id: String,
+    },
+    /// No complete response within the per-request timeout.
+    #[error("timed out after {} ({attempts} attempt{}): {url} (request {request_id})", fmt_secs(*after), plural(*attempts))]
+    Timeout {
+        after: Duration,
+        attempts: u32,
+        url: String,
+        request_id: String,
+    },
+    /// The connection could not be made (DNS, refused, TLS).
+    #[error("connection failed ({attempts} attempt{}): {detail}: {url} (request {request_id})", plural(*attempts))]
+    Connect {
+        detail: String,
+        attempts: u32,
+        url: String,
+        request_id: String,
+    },
+    /// The response started but its body could not be read.
+    #[error("response body unreadable ({attempts} attempt{}): {detail}: {url} (request {request_id})", plural(*attempts))]
+    Body {
+        detail: String,
+        attempts: u32,
+        url: String,
+        request_id: String,
+    },
+    /// Any other failure to send: bad request parts, redirect loops, protocol errors.
+    #[error("request failed ({attempts} attempt{}): {detail}: {url} (request {request_id})", plural(*attempts))]
+    Request {
+        detail: String,
+        attempts: u32,
+        url: String,
+        request_id: String,
+    },
+}
+
+impl HttpError {
+    /// Attempts made on the wire; 0 when refused before sending.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } => 0,
+            HttpError::Timeout { attempts, .. }
+            | HttpError::Connect { attempts, .. }
+            | HttpError::Body { attempts, .. }
+            | HttpError::Request { attempts, .. } => *attempts,
+        }
+    }
+
+    pub fn request_id(&self) -> &str {
+        match self {
+            HttpError::ReadOnly { request_id, .. }
+            | HttpError::CircuitOpen { request_id, .. }
+            | HttpError::Timeout { request_id, .. }
+            | HttpError::Connect { request_id, .. }
+            | HttpError::Body { request_id, .. }
+            | HttpError::Request { request_id, .. } => request_id,
+        }
+    }
+
+    /// The redacted URL.
+    pub fn url(&self) -> &str {
+        match self {
+            HttpError::ReadOnly { url, .. }
+            | HttpError::CircuitOpen { url, .. }
+            | HttpError::Timeout { url, .. }
+            | HttpError::Connect { url, .. }
+            | HttpError::Body { url, .. }
+            | HttpError::Request { url, .. } => url,
+        }
+    }
+}
+
+/// The process-wide client could not be built (e.g. the TLS backend failed to load).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {detail}")]
+pub struct ClientInitError {
+    pub detail: String,
+}
+
+/// "10s", "1.5s", "250ms": short enough for a status line.
+pub fn fmt_secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_secs(Duration::from_millis(250)), "250ms");
+        assert_eq!(fmt_secs(Duration::from_secs(10)), "10s");
+        assert_eq!(fmt_secs(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn timeout_message_says_how_long_and_how_often() {
+        let e = HttpError::Timeout {
+            after: Duration::from_secs(10),
+            attempts: 3,
+            url: "https://x/ping".into(),
+            request_id: "r1".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "timed out after 10s (3 attempts): https://x/ping (request r1)"
+        );
+        assert_eq!(e.attempts(), 3);
+    }
+}

@@ -1,0 +1,135 @@
+//! What a connector hands the client, and what it gets back.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use url::Url;
+
+use super::redact::{Scrubber, redact_url};
+use crate::model::RateLimitInfo;
+
+/// Credentials for one request; the secrets go out only as sensitive headers.
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    Basic {
+        user: String,
+        password: SecretString,
+    },
+    Bearer(SecretString),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, password: *** }}"),
+            Auth::Bearer(_) => f.write_str("Bearer(***)"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub auth: Auth,
+    pub body: Option<serde_json::Value>,
+    pub headers: HeaderMap,
+}
+
+impl Request {
+    pub fn new(method: Method, url: Url) -> Self {
+        Request {
+            method,
+            url,
+            auth: Auth::None,
+            body: None,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    pub fn get(url: Url) -> Self {
+        Request::new(Method::GET, url)
+    }
+
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub fn with_json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+}
+
+impl Request {
+    /// The URL as it may be shown: redacted, and scrubbed of this request's
+    /// own credentials wherever they might also appear.
+    pub fn shown_url(&self) -> String {
+        Scrubber::new(self.auth.secret().cloned()).scrub(&redact_url(&self.url))
+    }
+}
+
+impl Auth {
+    pub(crate) fn secret(&self) -> Option<&SecretString> {
+        match self {
+            Auth::None => None,
+            Auth::Basic { password, .. } => Some(password),
+            Auth::Bearer(token) => Some(token),
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.shown_url())
+            .field("auth", &self.auth)
+            .field("has_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Any HTTP answer, 2xx or not: classifying it is the caller's business.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Wall time of the whole call: waits, backoffs and all attempts.
+    pub latency: Duration,
+    /// Time on the wire of each attempt, in order.
+    pub attempt_latencies: Vec<Duration>,
+    pub attempts: u32,
+    /// Sent as `X-Request-Id` on every attempt of this call.
+    pub request_id: String,
+    /// From the vendor's headers, else from the client-side limiter.
+    pub rate_limit: Option<RateLimitInfo>,
+    /// The server's `Retry-After` on the final 429/503, when it gave one.
+    pub retry_after: Option<Duration>,
+    /// The redacted URL.
+    pub url: String,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+}

@@ -1,0 +1,10 @@
+//! mops: a terminal cockpit for marketing-operations engineers.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod sandbox;
+pub mod sources;
+pub mod ui;

@@ -1,0 +1,152 @@
+//! The `mops` binary: parse the command line, set up logging and error
+//! reports, and dispatch a mode.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use eyre::WrapErr;
+use tracing_appender::non_blocking::WorkerGuard;
+
+use mops::cli::{Cli, Command, ConfigCommand};
+use mops::{app, config, sandbox};
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .display_location_section(false)
+        .display_env_section(false)
+        .install()
+    {
+        eprintln!("mops: could not install the error reporter: {e}");
+    }
+    let cli = Cli::parse();
+    let _log_guard = init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            app::terminal::restore();
+            eprintln!("Error: {report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> eyre::Result<ExitCode> {
+    let readonly = cli.readonly;
+    match cli.command {
+        Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
+        None => block_on(cockpit(cli.config, readonly)),
+        Some(Command::Demo { seed, listen, faults }) => block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly)),
+        Some(Command::Sandbox { listen, seed, config_out, faults }) => {
+            block_on(sandbox_only(sandbox::SandboxOptions { listen, seed, faults }, config_out))
+        }
+    }
+}
+
+fn block_on(mode: impl Future<Output = eyre::Result<()>>) -> eyre::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    runtime.block_on(mode)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn cockpit(config_path: Option<PathBuf>, readonly: bool) -> eyre::Result<()> {
+    let path = config::locate(config_path.as_deref())?;
+    let cfg = config::load(&path)?;
+    let readonly = readonly || cfg.readonly;
+    app::runtime::run(cfg, readonly, None).await
+}
+
+/// The cockpit on a sandbox of its own, through the same config path a user's takes.
+async fn demo(options: sandbox::SandboxOptions, readonly: bool) -> eyre::Result<()> {
+    let sandbox = sandbox::spawn(options).await?;
+    let dir = tempfile::Builder::new()
+        .prefix("mops-demo-")
+        .tempdir()
+        .wrap_err("creating a folder for the demo config")?;
+    let path = dir.path().join("demo.toml");
+    sandbox.write_config(&path)?;
+    let cfg = config::load(&path)?;
+    let banner = format!("sandbox {}", sandbox.addr());
+    let result = app::runtime::run(cfg, readonly, Some(banner)).await;
+    sandbox.shutdown().await;
+    result
+}
+
+async fn sandbox_only(options: sandbox::SandboxOptions, config_out: Option<PathBuf>) -> eyre::Result<()> {
+    let seed = options.seed;
+    let sandbox = sandbox::spawn(options).await?;
+    let addr = sandbox.addr();
+    println!("mops sandbox listening on http://{addr} (seed {seed})");
+    if let Some(path) = config_out {
+        sandbox.write_config(&path)?;
+        println!("config written to {} (secrets beside it, mode 0600)", path.display());
+        println!("run the cockpit on it: mops --config {}", path.display());
+    }
+    println!("inject a fault: curl -X PUT http://{addr}/_sandbox/faults/hubspot -d '{{\"kind\":\"status:503\"}}'");
+    println!("clear it:       curl -X DELETE http://{addr}/_sandbox/faults/hubspot");
+    println!("Ctrl-C stops it");
+    wait_for_stop().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop() -> eyre::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).wrap_err("installing the SIGTERM handler")?;
+    let mut hup = signal(SignalKind::hangup()).wrap_err("installing the SIGHUP handler")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.wrap_err("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+    Ok(())
+}
+
+fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result<ExitCode> {
+    match command {
+        ConfigCommand::Path => {
+            println!("{}", config::locate(global)?.display());
+        }
+        ConfigCommand::Init { path } => {
+            let path = match path {
+                Some(p) => p,
+                None => config::locate(global)?,
+            };
+            let written = config::init(&path)?;
+            println!("wrote a starter config to {}", written.display());
+            println!("edit it, then run: mops config check {}", written.display());
+        }
+        ConfigCommand::Check { path } => {
+            let path = match path {
+                Some(p) => p,
+                None => config::locate(global)?,
+            };
+            let cfg = match config::load(&path) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let report = config::check(&cfg);
+            print!("{report}");
+            if !report.passed() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Log to a file in the XDG state dir: the TUI owns the screen.
+fn init_logging() -> Option<WorkerGuard> {
+    use tracing_subscriber::EnvFilter;
+    let dir = directories::ProjectDirs::from("", "", "mops")
+        .and_then(|d| d.state_dir().map(Path::to_path_buf).or_else(|| Some(d.data_local_dir().to_path_buf())))?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "mops.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_env("MOPS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    Some(guard)
+}

@@ -1,0 +1,112 @@
+//! Writing a mops config that points at a running sandbox.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use eyre::WrapErr;
+use secrecy::ExposeSecret;
+
+use super::creds::Credentials;
+
+/// The demo config, addressed to the default `mops sandbox --listen`.
+const TEMPLATE: &str = include_str!("../../config/demo.toml");
+/// The address written in [`TEMPLATE`], replaced by the real one.
+const TEMPLATE_ADDR: &str = "127.0.0.1:4010";
+
+/// The demo config with every URL pointing at `addr`.
+pub fn render_config(addr: SocketAddr) -> String {
+    TEMPLATE.replace(TEMPLATE_ADDR, &addr.to_string())
+}
+
+/// Writes the config to `path` and the secrets it references, relative to the
+/// config's folder, into `secrets/`.
+pub(crate) fn write(path: &Path, addr: SocketAddr, creds: &Credentials) -> eyre::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).wrap_err_with(|| format!("could not create {}", dir.display()))?;
+    let secrets = dir.join("secrets");
+    create_private_dir(&secrets)?;
+    write_secret(&secrets.join("mailchimp.key"), creds.mailchimp_api_key.expose_secret())?;
+    write_secret(&secrets.join("hubspot.token"), creds.hubspot_token.expose_secret())?;
+    write_secret(
+        &secrets.join("wordpress.password"),
+        creds.wordpress_app_password.expose_secret(),
+    )?;
+    fs::write(path, render_config(addr))
+        .wrap_err_with(|| format!("could not write the sandbox config to {}", path.display()))?;
+    tracing::info!(path = %path.display(), "wrote sandbox config");
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> eyre::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .wrap_err_with(|| format!("could not create {}", dir.display()))?;
+    // The directory may have existed with looser permissions.
+    restrict(dir, 0o700)
+}
+
+/// Writes without a trailing newline: the file holds the secret and nothing else.
+fn write_secret(path: &Path, secret: &str) -> eyre::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let context = || format!("could not write the secret file {}", path.display());
+    // Tighten before writing, in case the file existed with looser permissions.
+    let mut file = options.open(path).wrap_err_with(context)?;
+    restrict(path, 0o600)?;
+    file.write_all(secret.as_bytes()).wrap_err_with(context)?;
+    file.sync_all().wrap_err_with(context)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> eyre::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .wrap_err_with(|| format!("could not set the permissions of {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> eyre::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_is_addressed_to_the_default_listen_address() {
+        assert!(TEMPLATE.contains("http://127.0.0.1:4010/mailchimp/3.0"));
+        assert!(TEMPLATE.contains("http://127.0.0.1:4010/hubspot"));
+        assert!(TEMPLATE.contains("http://127.0.0.1:4010/wordpress/wp-json"));
+        assert!(TEMPLATE.contains("http://127.0.0.1:4010/website/"));
+    }
+
+    #[test]
+    fn render_replaces_every_address() {
+        let rendered = render_config("127.0.0.1:53117".parse().unwrap());
+        assert!(!rendered.contains("4010"), "{rendered}");
+        assert_eq!(rendered.matches("http://127.0.0.1:53117/").count(), 4);
+        let v6 = render_config("[::1]:8080".parse().unwrap());
+        assert!(v6.contains("http://[::1]:8080/hubspot"), "{v6}");
+    }
+
+    #[test]
+    fn template_is_valid_toml_with_four_sources() {
+        let value: toml::Value = toml::from_str(TEMPLATE).unwrap();
+        let sources = value["source"].as_array().unwrap();
+        let names: Vec<&str> = sources.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["mailchimp", "hubspot", "wordpress", "website"]);
+        assert_eq!(value["title"].as_str(), Some("mops demo (sandbox)"));
+    }
+}

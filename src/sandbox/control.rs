@@ -1,0 +1,153 @@
+//! The control endpoint under `/_sandbox`: set, clear and list faults while
+//! the sandbox runs, and read the live counters.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::faults::{FAULT_KINDS, Fault};
+use super::mailchimp;
+use super::source::{SOURCES, Source};
+
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/faults", get(list_faults))
+        .route("/faults/{source}", put(set_fault).delete(clear_fault))
+        .route("/stats", get(stats))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// `{"kind": "status:503"}`, or the value split out:
+/// `{"kind": "latency", "ms": 800}`, `{"kind": "status", "code": 503}`,
+/// `{"kind": "ratelimit", "seconds": 30}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultRequest {
+    kind: String,
+    ms: Option<u64>,
+    code: Option<u64>,
+    seconds: Option<u64>,
+}
+
+impl FaultRequest {
+    fn fault(&self) -> Result<Fault, String> {
+        let values = [("ms", "latency", self.ms), ("code", "status", self.code), ("seconds", "ratelimit", self.seconds)];
+        let mut given = values.iter().filter(|(_, _, value)| value.is_some());
+        let spelled = match (given.next(), given.next()) {
+            (None, _) => self.kind.clone(),
+            (Some(_), Some(_)) => return Err("give at most one of ms, code, seconds".to_owned()),
+            (Some((field, kind, Some(value))), None) => {
+                if !self.kind.trim().eq_ignore_ascii_case(kind) {
+                    return Err(format!("{field:?} goes with kind {kind:?}, not {:?}", self.kind));
+                }
+                format!("{kind}:{value}")
+            }
+            (Some((_, _, None)), None) => unreachable!("filtered on is_some"),
+        };
+        spelled.parse::<Fault>().map_err(|e| e.to_string())
+    }
+}
+
+async fn list_faults(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(json!(state.faults.snapshot()))
+}
+
+async fn set_fault(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let source = match name.parse::<Source>() {
+        Ok(source) => source,
+        Err(e) => return unknown_source(&e.to_string()),
+    };
+    let request: FaultRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return bad_fault(&format!("body must be JSON like {{\"kind\": \"status:503\"}}: {e}")),
+    };
+    match request.fault() {
+        Ok(fault) => {
+            state.faults.set(source, fault);
+            tracing::info!(%source, %fault, "sandbox fault set");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(message) => bad_fault(&message),
+    }
+}
+
+async fn clear_fault(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    match name.parse::<Source>() {
+        Ok(source) => {
+            if let Some(fault) = state.faults.clear(source) {
+                tracing::info!(%source, %fault, "sandbox fault cleared");
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => unknown_source(&e.to_string()),
+    }
+}
+
+/// Live counters, so scripts and tests can wait on state instead of sleeping.
+async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(json!({
+        "mailchimp": {
+            "connections": state.mailchimp.connections(),
+            "max_connections": mailchimp::MAX_CONNECTIONS,
+        },
+        "hubspot": {
+            "window_requests": state.hubspot.window_requests(),
+        },
+    }))
+}
+
+async fn not_found() -> Response {
+    let body = json!({
+        "error": "no such control endpoint",
+        "endpoints": ["GET /_sandbox/faults", "PUT /_sandbox/faults/{source}", "DELETE /_sandbox/faults/{source}", "GET /_sandbox/stats"],
+    });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+fn unknown_source(message: &str) -> Response {
+    let body = json!({ "error": message, "known_sources": SOURCES });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+fn bad_fault(message: &str) -> Response {
+    let body = json!({ "error": message, "kinds": FAULT_KINDS });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: &str) -> Result<Fault, String> {
+        serde_json::from_str::<FaultRequest>(json).unwrap().fault()
+    }
+
+    #[test]
+    fn both_body_styles_parse() {
+        assert_eq!(request(r#"{"kind":"status:503"}"#), Ok(Fault::Status { code: 503 }));
+        assert_eq!(request(r#"{"kind":"latency","ms":800}"#), Ok(Fault::Latency { ms: 800 }));
+        assert_eq!(request(r#"{"kind":"status","code":502}"#), Ok(Fault::Status { code: 502 }));
+        assert_eq!(request(r#"{"kind":"ratelimit","seconds":9}"#), Ok(Fault::RateLimit { seconds: 9 }));
+        assert_eq!(request(r#"{"kind":"hang"}"#), Ok(Fault::Hang));
+    }
+
+    #[test]
+    fn mismatched_values_are_refused() {
+        assert!(request(r#"{"kind":"latency","code":503}"#).unwrap_err().contains("goes with kind"));
+        assert!(request(r#"{"kind":"latency","ms":1,"seconds":2}"#).unwrap_err().contains("at most one"));
+        assert!(request(r#"{"kind":"latency:5","ms":5}"#).is_err());
+    }
+}

@@ -1,0 +1,216 @@
+//! The simulated martech stack: one axum server on loopback that speaks the
+//! documented contracts of Mailchimp, HubSpot and WordPress plus a plain
+//! website, each under a path prefix named after the source, with seeded data,
+//! credential checks, vendor rate limits and injectable faults.
+//!
+//! Test infrastructure for `mops demo`, `mops sandbox` and the tests; never a
+//! substitute for the real connectors.
+
+mod auth;
+mod config_out;
+mod control;
+mod creds;
+mod data;
+mod faults;
+mod hubspot;
+mod hubspot_limits;
+mod mailchimp;
+mod source;
+mod website;
+mod wordpress;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use eyre::{WrapErr, bail};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config_out::render_config;
+pub use creds::{Credentials, MAILCHIMP_DATA_CENTER, WORDPRESS_USER};
+pub use faults::{FAULT_KINDS, Fault, FaultParseError, parse_fault_arg};
+pub use source::SOURCES;
+
+use data::Seeded;
+use faults::FaultTable;
+use source::Source;
+
+/// How long [`Sandbox::shutdown`] waits for open requests before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Must be a loopback address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Decides every generated record and the credentials.
+    pub seed: u64,
+    /// Faults active from the start, as `(source name, fault)`.
+    pub faults: Vec<(String, Fault)>,
+}
+
+/// Shared by every handler.
+pub(crate) struct AppState {
+    pub(crate) creds: Credentials,
+    pub(crate) faults: FaultTable,
+    pub(crate) mailchimp: mailchimp::MailchimpState,
+    pub(crate) hubspot: hubspot::HubspotState,
+    /// `http://ADDR`, for the absolute links vendors put in responses.
+    pub(crate) origin: String,
+    /// Fired on shutdown; releases hung and delayed requests.
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// A running sandbox server. Dropping it stops the server without waiting;
+/// [`Sandbox::shutdown`] stops it and waits.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Binds `opts.listen` and serves the sandbox in a tokio task.
+pub async fn spawn(opts: SandboxOptions) -> eyre::Result<Sandbox> {
+    if !opts.listen.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {}: the sandbox is test infrastructure and binds only \
+             loopback addresses (127.0.0.1, ::1)",
+            opts.listen
+        );
+    }
+    let faults = FaultTable::default();
+    for (name, fault) in &opts.faults {
+        let source: Source = name.parse().wrap_err("in the sandbox's initial faults")?;
+        faults.set(source, *fault);
+    }
+
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .wrap_err_with(|| format!("could not bind the sandbox to {}", opts.listen))?;
+    let addr = listener
+        .local_addr()
+        .wrap_err("could not read the sandbox's bound address")?;
+
+    let Seeded {
+        creds,
+        mailchimp,
+        hubspot,
+    } = Seeded::generate(opts.seed);
+    let state = Arc::new(AppState {
+        creds,
+        faults,
+        mailchimp: mailchimp::MailchimpState::new(mailchimp),
+        hubspot: hubspot::HubspotState::new(hubspot),
+        origin: format!("http://{addr}"),
+        shutdown: CancellationToken::new(),
+    });
+
+    let app = router(Arc::clone(&state));
+    let stop = state.shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    tracing::info!(%addr, seed = opts.seed, faults = ?state.faults.snapshot(), "sandbox listening");
+    Ok(Sandbox {
+        addr,
+        state,
+        task: Some(task),
+    })
+}
+
+impl Sandbox {
+    /// The address it actually listens on (the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The keys it accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.state.creds
+    }
+
+    /// Writes a mops config pointing at this sandbox to `path`, and its
+    /// secrets (mode 0600) into `secrets/` (mode 0700) beside it.
+    pub fn write_config(&self, path: &Path) -> eyre::Result<()> {
+        config_out::write(path, self.addr, &self.state.creds)
+    }
+
+    /// Stops accepting, releases hung requests, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        self.state.shutdown.cancel();
+        let Some(mut task) = self.task.take() else {
+            return;
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(Ok(Ok(()))) => tracing::info!(addr = %self.addr, "sandbox stopped"),
+            Ok(Ok(Err(error))) => tracing::warn!(%error, "sandbox server failed"),
+            Ok(Err(error)) => tracing::warn!(%error, "sandbox task failed"),
+            Err(_) => {
+                tracing::warn!("sandbox connections still open after {SHUTDOWN_GRACE:?}; aborting");
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.state.shutdown.cancel();
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("credentials", &self.state.creds)
+            .finish_non_exhaustive()
+    }
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .nest("/mailchimp", mailchimp::router(Arc::clone(&state)))
+        .nest("/hubspot", hubspot::router(Arc::clone(&state)))
+        .nest("/wordpress", wordpress::router(Arc::clone(&state)))
+        .merge(website::router(Arc::clone(&state)))
+        .nest("/_sandbox", control::router(state))
+        .fallback(unknown_prefix)
+        .layer(middleware::from_fn(log_request))
+}
+
+async fn unknown_prefix() -> Response {
+    let body = serde_json::json!({
+        "error": "no such source",
+        "known_sources": SOURCES,
+        "control": "/_sandbox/faults",
+    });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+/// One debug line per answered request. Only method and path: query strings
+/// can carry keys (HubSpot's legacy `hapikey`), headers do.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    tracing::debug!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "sandbox request"
+    );
+    response
+}

@@ -1,0 +1,127 @@
+//! Mailchimp Marketing API v3: health via `GET /ping`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+use super::classify::{BodyVerdict, parse_json};
+use super::urls::{NotABase, join};
+use super::{Connector, PollReport, run_probe};
+use crate::http::{Auth, Request, SourceClient};
+use crate::model::{SourceKind, VendorError};
+
+const ENDPOINT: &str = "/ping";
+/// Mailchimp accepts any user name with the key as password.
+const BASIC_USER: &str = "mops";
+
+pub struct Mailchimp {
+    name: String,
+    client: SourceClient,
+    ping: Url,
+    api_key: SecretString,
+    slow: Duration,
+}
+
+impl Mailchimp {
+    /// `base` includes the `/3.0` prefix, e.g. `https://us14.api.mailchimp.com/3.0`.
+    pub fn new(
+        name: &str,
+        client: SourceClient,
+        base: &Url,
+        api_key: SecretString,
+        slow: Duration,
+    ) -> Result<Self, NotABase> {
+        Ok(Mailchimp {
+            name: name.to_owned(),
+            ping: join(base, &["ping"])?,
+            client,
+            api_key,
+            slow,
+        })
+    }
+
+    pub fn client(&self) -> &SourceClient {
+        &self.client
+    }
+}
+
+#[derive(Deserialize)]
+struct Ping {
+    health_status: String,
+}
+
+fn judge(resp: &crate::http::Response) -> BodyVerdict {
+    match parse_json::<Ping>(resp, ENDPOINT) {
+        Ok(ping) => BodyVerdict::Healthy(ping.health_status),
+        Err(broken) => broken,
+    }
+}
+
+#[derive(Deserialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    title: Option<String>,
+    detail: Option<String>,
+}
+
+/// A problem+json error body: code from `title` (else `type`), message from `detail`.
+pub fn mailchimp_error(body: &[u8]) -> Option<VendorError> {
+    let p: Problem = serde_json::from_slice(body).ok()?;
+    let message = p.detail.clone().or_else(|| p.title.clone())?;
+    Some(VendorError {
+        code: p.title.or(p.kind),
+        message,
+    })
+}
+
+#[async_trait]
+impl Connector for Mailchimp {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> SourceKind {
+        SourceKind::Mailchimp
+    }
+
+    async fn poll(&self) -> PollReport {
+        let request = Request::get(self.ping.clone()).with_auth(Auth::Basic {
+            user: BASIC_USER.to_owned(),
+            password: self.api_key.clone(),
+        });
+        let probe = run_probe(
+            &self.client,
+            request,
+            ENDPOINT,
+            200,
+            self.slow,
+            judge,
+            mailchimp_error,
+        )
+        .await;
+        PollReport { probe }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_json_becomes_vendor_error() {
+        let body = br#"{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"API Key Invalid","status":401,"detail":"Your API key may be invalid, or you've attempted to access the wrong datacenter.","instance":"995c5cb0-3280-4a6e-808b-3b096d0bb219"}"#;
+        let e = mailchimp_error(body).unwrap();
+        assert_eq!(e.code.as_deref(), Some("API Key Invalid"));
+        assert!(e.message.starts_with("Your API key may be invalid"));
+    }
+
+    #[test]
+    fn non_problem_bodies_are_not_vendor_errors() {
+        assert_eq!(mailchimp_error(b"<html>502</html>"), None);
+        assert_eq!(mailchimp_error(b"{}"), None);
+    }
+}

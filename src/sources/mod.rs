@@ -1,0 +1,169 @@
+//! Connectors: one per source kind. A poll never fails: every failure
+//! becomes a classified [`Probe`].
+
+mod classify;
+mod http_check;
+mod hubspot;
+mod mailchimp;
+mod urls;
+mod wordpress;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+pub use classify::{BodyVerdict, ProbeContext, classify, parse_json};
+pub use http_check::HttpCheck;
+pub use hubspot::{HUBSPOT_PROBE_PATH, Hubspot, hubspot_error};
+pub use mailchimp::{Mailchimp, mailchimp_error};
+pub use urls::{NotABase, join};
+pub use wordpress::{Wordpress, wordpress_error};
+
+use crate::config::{self, SecretRef, SourceConfig, SourceSettings};
+use crate::http::{HttpCore, Policy, Request, SourceClient};
+use crate::model::{Probe, SourceKind, VendorError};
+
+/// What one poll of a source produced. Later issues add the data it fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollReport {
+    pub probe: Probe,
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync {
+    fn name(&self) -> &str;
+    fn kind(&self) -> SourceKind;
+    /// Never fails and never panics on vendor input.
+    async fn poll(&self) -> PollReport;
+}
+
+/// A source that cannot be started, naming the source and the config field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source {source_name:?}: {field}: {reason}")]
+pub struct BuildError {
+    pub source_name: String,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl BuildError {
+    fn new(cfg: &SourceConfig, field: &'static str, reason: impl Into<String>) -> Self {
+        BuildError {
+            source_name: cfg.name.clone(),
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+fn resolve(cfg: &SourceConfig, field: &'static str, secret: &SecretRef) -> Result<SecretString, BuildError> {
+    secret
+        .resolve()
+        .map_err(|e| BuildError::new(cfg, field, e.to_string()))
+}
+
+/// Resolves the source's secrets and builds its connector on the shared core.
+pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, BuildError> {
+    let bad_base = |e: NotABase| BuildError::new(cfg, "base_url", e.to_string());
+    let connector: Arc<dyn Connector> = match &cfg.settings {
+        SourceSettings::Mailchimp { api_key } => {
+            let key = resolve(cfg, "api_key", api_key)?;
+            let base = match &cfg.base_url {
+                Some(url) => url.clone(),
+                None => config::mailchimp_base_url(&key).ok_or_else(|| {
+                    BuildError::new(
+                        cfg,
+                        "api_key",
+                        "the key has no data-centre suffix (like -us14); set base_url",
+                    )
+                })?,
+            };
+            let client = core
+                .source(&cfg.name, Policy::mailchimp().with_timeout(cfg.timeout))
+                .with_secrets([key.clone()]);
+            Arc::new(Mailchimp::new(&cfg.name, client, &base, key, cfg.slow).map_err(bad_base)?)
+        }
+        SourceSettings::Hubspot {
+            token,
+            tier,
+            rate_limit,
+        } => {
+            let token = resolve(cfg, "token", token)?;
+            let base = match &cfg.base_url {
+                Some(url) => url.clone(),
+                None => url::Url::parse(config::HUBSPOT_BASE_URL)
+                    .map_err(|e| BuildError::new(cfg, "base_url", e.to_string()))?,
+            };
+            let policy = Policy::hubspot(*tier, rate_limit.map(Into::into)).with_timeout(cfg.timeout);
+            let client = core.source(&cfg.name, policy).with_secrets([token.clone()]);
+            Arc::new(Hubspot::new(&cfg.name, client, &base, token, cfg.slow).map_err(bad_base)?)
+        }
+        SourceSettings::Wordpress { user, app_password } => {
+            let password = resolve(cfg, "app_password", app_password)?;
+            let base = cfg.base_url.clone().ok_or_else(|| {
+                BuildError::new(
+                    cfg,
+                    "base_url",
+                    "required for WordPress: the site's REST root, like https://blog.example.com/wp-json",
+                )
+            })?;
+            let client = core
+                .source(&cfg.name, Policy::wordpress().with_timeout(cfg.timeout))
+                .with_secrets([password.clone()]);
+            Arc::new(
+                Wordpress::new(&cfg.name, client, &base, user.clone(), password, cfg.slow)
+                    .map_err(bad_base)?,
+            )
+        }
+        SourceSettings::Http {
+            url,
+            expect_status,
+            expect_body,
+        } => {
+            // A plain check may still carry a token in its query: scrub it.
+            let query_secrets: Vec<SecretString> = url
+                .query_pairs()
+                .map(|(_, v)| SecretString::from(v.into_owned()))
+                .collect();
+            let client = core
+                .source(&cfg.name, Policy::http_check().with_timeout(cfg.timeout))
+                .with_secrets(query_secrets);
+            Arc::new(HttpCheck::new(
+                &cfg.name,
+                client,
+                url.clone(),
+                *expect_status,
+                expect_body.clone(),
+                cfg.slow,
+            ))
+        }
+    };
+    Ok(connector)
+}
+
+/// Sends the probe request and classifies whatever comes back.
+pub(crate) async fn run_probe(
+    client: &SourceClient,
+    request: Request,
+    endpoint: &str,
+    expect_status: u16,
+    slow: std::time::Duration,
+    judge: impl FnOnce(&crate::http::Response) -> BodyVerdict,
+    vendor_error: impl FnOnce(&[u8]) -> Option<VendorError>,
+) -> Probe {
+    let started = Instant::now();
+    let outcome = client.send(request).await;
+    let ctx = ProbeContext {
+        endpoint: endpoint.to_owned(),
+        expect_status,
+        slow,
+        elapsed: started.elapsed(),
+        circuit: client.circuit(),
+        headroom: client.headroom(),
+        now: Timestamp::now(),
+    };
+    classify(outcome.as_ref(), &ctx, judge, vendor_error)
+}

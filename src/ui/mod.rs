@@ -1,0 +1,61 @@
+//! Drawing: `view` is a pure function of the model.
+
+pub mod detail;
+pub mod help;
+pub mod layout;
+pub mod panes;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Model, Pane, Screen};
+use theme::Theme;
+
+/// Below this the cockpit says so instead of drawing a mangled screen.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+pub fn view(model: &Model, frame: &mut Frame) {
+    let area = frame.area();
+    let theme = Theme::new(model.color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, &theme);
+        return;
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    widgets::header(model, frame, header, &theme);
+    match model.screen {
+        Screen::SourceDetail(i) => detail::render(model, i, frame, body, &theme),
+        Screen::Grid if model.zoomed => panes::render(model, model.focus, frame, body, &theme),
+        Screen::Grid => {
+            for (pane, rect) in Pane::ALL.iter().zip(layout::grid(body)) {
+                panes::render(model, *pane, frame, rect, &theme);
+            }
+        }
+    }
+    widgets::status_bar(model, frame, status, &theme);
+    if model.help {
+        help::render(frame, body, &theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = vec![
+        Line::from(Span::styled("Terminal too small", theme.warn)),
+        Line::from(format!("{}x{} here, mops needs {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height)),
+        Line::from("Enlarge the window, or press q to quit"),
+    ];
+    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    let rect = Rect { y: area.y + top, height: area.height - top, ..area };
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), rect);
+}

@@ -1,0 +1,332 @@
+//! One regression test per broken config in tests/invalid_configs/: the error
+//! must name the file, the line, the column and the field.
+
+use std::path::PathBuf;
+
+use mops::config::{self, ConfigError};
+
+/// Loads `tests/invalid_configs/{name}` and asserts a problem at
+/// `line:column` for `field` whose message contains every fragment.
+/// Returns the whole error text for further checks.
+fn expect_problem(name: &str, line: usize, column: usize, field: &str, fragments: &[&str]) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/invalid_configs")
+        .join(name);
+    let err = match config::load(&path) {
+        Ok(config) => panic!("{name} loaded: {config:?}"),
+        Err(err) => err,
+    };
+    assert!(matches!(err, ConfigError::Invalid { .. }), "{name}: {err:?}");
+    let text = err.to_string();
+    let location = format!("{}:{line}:{column}: ", path.display());
+    let Some(problem_line) = text.lines().find(|l| l.starts_with(&location)) else {
+        panic!("{name}: no problem at {line}:{column}:\n{text}");
+    };
+    let rest = &problem_line[location.len()..];
+    if field.is_empty() {
+        assert!(rest.starts_with("invalid TOML"), "{name}: {problem_line}");
+    } else {
+        assert!(
+            rest.starts_with(&format!("{field}: ")),
+            "{name}: wrong field in {problem_line}"
+        );
+    }
+    for fragment in fragments {
+        assert!(
+            problem_line.contains(fragment),
+            "{name}: {fragment:?} missing in {problem_line}"
+        );
+    }
+    text
+}
+
+#[test]
+fn unknown_top_level_key() {
+    expect_problem(
+        "unknown_top_level_key.toml",
+        3,
+        1,
+        "readonyl",
+        &["did you mean `readonly`?"],
+    );
+}
+
+#[test]
+fn unknown_source_key() {
+    expect_problem(
+        "unknown_source_key.toml",
+        6,
+        1,
+        "source \"landing\" field intervall",
+        &["did you mean `interval`?"],
+    );
+}
+
+#[test]
+fn unknown_defaults_key() {
+    expect_problem(
+        "unknown_defaults_key.toml",
+        3,
+        1,
+        "defaults.timout",
+        &["did you mean `timeout`?"],
+    );
+}
+
+#[test]
+fn wrong_type_interval() {
+    expect_problem(
+        "wrong_type_interval.toml",
+        3,
+        12,
+        "defaults.interval",
+        &["expected a duration string like \"30s\", found integer 30"],
+    );
+}
+
+#[test]
+fn wrong_type_readonly() {
+    expect_problem(
+        "wrong_type_readonly.toml",
+        1,
+        12,
+        "readonly",
+        &["expected true or false, found string"],
+    );
+}
+
+#[test]
+fn bad_duration() {
+    expect_problem(
+        "bad_duration.toml",
+        5,
+        11,
+        "source \"landing\" field timeout",
+        &["bad duration \"ten seconds\"", "\"30s\""],
+    );
+}
+
+#[test]
+fn zero_interval() {
+    expect_problem(
+        "zero_interval.toml",
+        5,
+        12,
+        "source \"landing\" field interval",
+        &["\"0s\" must be greater than zero"],
+    );
+}
+
+#[test]
+fn interval_below_minimum() {
+    expect_problem(
+        "interval_below_minimum.toml",
+        2,
+        12,
+        "defaults.interval",
+        &["at least 1s, found 500ms"],
+    );
+}
+
+#[test]
+fn timeout_not_below_interval() {
+    expect_problem(
+        "timeout_not_below_interval.toml",
+        6,
+        11,
+        "source \"crm\" field timeout",
+        &["timeout (10s) must be shorter than interval (10s)"],
+    );
+}
+
+#[test]
+fn bad_kind() {
+    expect_problem(
+        "bad_kind.toml",
+        3,
+        8,
+        "source \"mailchimp\" field kind",
+        &["unknown kind \"mailchimps\"", "did you mean `mailchimp`?"],
+    );
+}
+
+#[test]
+fn missing_kind() {
+    expect_problem(
+        "missing_kind.toml",
+        1,
+        1,
+        "source \"landing\"",
+        &["missing `kind`", "`http`"],
+    );
+}
+
+#[test]
+fn missing_name() {
+    expect_problem("missing_name.toml", 3, 1, "source #1", &["missing `name`"]);
+}
+
+#[test]
+fn bad_name() {
+    expect_problem("bad_name.toml", 2, 8, "source #1 field name", &["a-z, 0-9"]);
+}
+
+#[test]
+fn duplicate_names() {
+    expect_problem(
+        "duplicate_names.toml",
+        7,
+        8,
+        "source \"site\" field name",
+        &["duplicate source name \"site\"", "line 2", "line 7"],
+    );
+}
+
+#[test]
+fn inline_secret() {
+    let text = expect_problem(
+        "inline_secret.toml",
+        5,
+        11,
+        "source \"mailchimp\" field api_key",
+        &["api_key = { env = \"MAILCHIMP_API_KEY\" } or { file = \"path\" } with mode 0600"],
+    );
+    assert!(!text.contains("0123456789abcdef"), "secret leaked: {text}");
+    assert!(!text.contains("us14"), "secret leaked: {text}");
+}
+
+#[test]
+fn secret_env_and_file() {
+    expect_problem(
+        "secret_env_and_file.toml",
+        4,
+        9,
+        "source \"crm\" field token",
+        &["exactly one of `env` or `file`"],
+    );
+}
+
+#[test]
+fn secret_empty_env() {
+    expect_problem(
+        "secret_empty_env.toml",
+        6,
+        24,
+        "source \"blog\" field app_password.env",
+        &["must not be empty"],
+    );
+}
+
+#[test]
+fn field_of_another_kind() {
+    expect_problem(
+        "field_of_another_kind.toml",
+        5,
+        1,
+        "source \"mailchimp\" field tier",
+        &["does not apply to a mailchimp source", "only hubspot sources accept it"],
+    );
+}
+
+#[test]
+fn base_url_on_http() {
+    expect_problem(
+        "base_url_on_http.toml",
+        4,
+        1,
+        "source \"landing\" field base_url",
+        &["an http source uses `url`"],
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    expect_problem(
+        "missing_required_field.toml",
+        1,
+        1,
+        "source \"blog\"",
+        &["a wordpress source needs `base_url`"],
+    );
+}
+
+#[test]
+fn bad_url() {
+    expect_problem(
+        "bad_url.toml",
+        4,
+        7,
+        "source \"landing\" field url",
+        &["not a valid URL", "https://"],
+    );
+}
+
+#[test]
+fn bad_url_scheme() {
+    expect_problem(
+        "bad_url_scheme.toml",
+        4,
+        12,
+        "source \"blog\" field base_url",
+        &["must be http or https, found \"ftp\""],
+    );
+}
+
+#[test]
+fn bad_toml_syntax() {
+    expect_problem("bad_toml_syntax.toml", 4, 16, "", &["invalid basic string"]);
+}
+
+#[test]
+fn duplicate_key() {
+    expect_problem("duplicate_key.toml", 5, 1, "url", &["duplicate key"]);
+}
+
+#[test]
+fn bad_rate_limit() {
+    expect_problem(
+        "bad_rate_limit.toml",
+        6,
+        14,
+        "source \"crm\" field rate_limit",
+        &["\"150/10s\""],
+    );
+}
+
+#[test]
+fn bad_tier() {
+    expect_problem(
+        "bad_tier.toml",
+        5,
+        8,
+        "source \"crm\" field tier",
+        &["did you mean `professional`?"],
+    );
+}
+
+#[test]
+fn bad_expect_status() {
+    expect_problem(
+        "bad_expect_status.toml",
+        5,
+        17,
+        "source \"landing\" field expect_status",
+        &["between 100 and 599, found 700"],
+    );
+}
+
+#[test]
+fn single_bracket_source() {
+    expect_problem("single_bracket_source.toml", 1, 1, "source", &["[[source]]"]);
+}
+
+/// Every corpus file has its own test above; a new file without one fails here.
+#[test]
+fn every_corpus_file_has_a_test() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
+    let this = include_str!("config_invalid.rs");
+    for entry in std::fs::read_dir(&dir).expect("corpus folder") {
+        let name = entry.expect("corpus entry").file_name().to_string_lossy().into_owned();
+        assert!(this.contains(&format!("\"{name}\"")), "{name} has no test");
+    }
+}

@@ -1,0 +1,224 @@
+//! Loading real files: secret resolution, permissions, paths, starter and example.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mops::config::{self, ConfigError, SecretRef, SourceSettings};
+use mops::model::SourceKind;
+use secrecy::ExposeSecret;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).expect("write test file");
+    path
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+const HUBSPOT_FILE: &str = "[[source]]\nname = \"crm\"\nkind = \"hubspot\"\ntoken = { file = \"hubspot.token\" }\n";
+
+#[cfg(unix)]
+#[test]
+fn secret_file_readable_by_others_is_refused_like_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = write(dir.path(), "hubspot.token", "pat-na1-SECRETVALUE\n");
+    chmod(&token, 0o644);
+    let cfg = config::load(&write(dir.path(), "config.toml", HUBSPOT_FILE)).unwrap();
+
+    let err = cfg.sources[0].secret().unwrap().1.resolve().unwrap_err();
+    let shown = token.display();
+    assert_eq!(
+        err.to_string(),
+        format!("secret file {shown} is readable by group or others (mode 0644); run: chmod 600 {shown}")
+    );
+    assert!(!format!("{err} {err:?}").contains("SECRETVALUE"));
+
+    let report = config::check(&cfg);
+    assert!(!report.passed());
+    let text = report.to_string();
+    assert!(text.contains("FAIL  crm  (hubspot)  token: secret file"), "{text}");
+    assert!(!text.contains("SECRETVALUE"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn private_secret_file_resolves_relative_to_the_config_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = write(dir.path(), "hubspot.token", "pat-na1-SECRETVALUE\r\n");
+    chmod(&token, 0o600);
+    let cfg = config::load(&write(dir.path(), "config.toml", HUBSPOT_FILE)).unwrap();
+
+    let (key, secret) = cfg.sources[0].secret().unwrap();
+    assert_eq!(key, "token");
+    assert_eq!(secret, &SecretRef::File(token.clone()));
+    assert_eq!(secret.resolve().unwrap().expose_secret(), "pat-na1-SECRETVALUE");
+
+    let report = config::check(&cfg);
+    assert!(report.passed(), "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains(&format!("token from file {}", token.display()))
+    );
+    assert!(!report.to_string().contains("SECRETVALUE"));
+}
+
+#[cfg(unix)]
+#[test]
+fn empty_and_missing_secret_files_name_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty", "\n");
+    chmod(&empty, 0o600);
+    let err = SecretRef::File(empty.clone()).resolve().unwrap_err();
+    assert_eq!(err.to_string(), format!("secret file {} is empty", empty.display()));
+
+    let missing = dir.path().join("nope");
+    let err = SecretRef::File(missing.clone()).resolve().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("secret file {} does not exist", missing.display())
+    );
+}
+
+#[test]
+fn tilde_expands_to_the_home_directory() {
+    let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()) else {
+        return; // no home: nothing to expand against
+    };
+    let cfg = config::parse(
+        "[[source]]\nname = \"crm\"\nkind = \"hubspot\"\ntoken = { file = \"~/.config/mops/hubspot.token\" }\n",
+        Path::new("/etc/mops/config.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.sources[0].secret().unwrap().1,
+        &SecretRef::File(home.join(".config/mops/hubspot.token"))
+    );
+}
+
+#[test]
+fn env_secret_resolves_from_the_process_environment() {
+    // cargo sets CARGO_PKG_NAME for test binaries; reading it avoids set_var.
+    let secret = SecretRef::Env("CARGO_PKG_NAME".into()).resolve().unwrap();
+    assert_eq!(secret.expose_secret(), "mops");
+
+    let err = SecretRef::Env("MOPS_TEST_SURELY_UNSET_4F2A".into())
+        .resolve()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable MOPS_TEST_SURELY_UNSET_4F2A is not set"
+    );
+}
+
+#[test]
+fn missing_config_file_suggests_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let err = config::load(&path).unwrap_err();
+    assert!(matches!(err, ConfigError::NotFound { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("mops config init {}", path.display())),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+}
+
+#[test]
+fn locate_prefers_cli_then_env_then_default() {
+    let default = config::default_path();
+    let cli = Path::new("/srv/mops/cli.toml");
+    let env = std::ffi::OsStr::new("/srv/mops/env.toml");
+    assert_eq!(config::locate_from(Some(cli), Some(env), default.clone()).unwrap(), cli);
+    assert_eq!(
+        config::locate_from(None, Some(env), default.clone()).unwrap(),
+        PathBuf::from(env)
+    );
+    if let Some(default) = default {
+        assert!(default.ends_with("mops/config.toml"), "{}", default.display());
+        assert_eq!(config::locate_from(None, None, Some(default.clone())).unwrap(), default);
+    }
+    assert_eq!(config::locate(Some(cli)).unwrap(), cli);
+}
+
+#[test]
+fn starter_parses_and_passes_check_without_any_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/mops/config.toml");
+    assert_eq!(config::init(&path).unwrap(), path);
+    assert_eq!(fs::read_to_string(&path).unwrap(), config::starter());
+
+    let cfg = config::load(&path).unwrap();
+    assert_eq!(cfg.title, "config");
+    assert_eq!(cfg.sources.len(), 1);
+    assert_eq!(cfg.sources[0].name, "website");
+    assert_eq!(cfg.sources[0].kind, SourceKind::Http);
+    let report = config::check(&cfg);
+    assert!(report.passed(), "{report}");
+    assert!(report.warnings.is_empty(), "{report}");
+
+    // The commented vendor sections are complete examples once uncommented.
+    for kind in ["mailchimp", "hubspot", "wordpress"] {
+        assert!(config::starter().contains(&format!("# kind = \"{kind}\"")), "{kind}");
+    }
+}
+
+#[test]
+fn init_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "config.toml", "# mine\n");
+    let err = config::init(&path).unwrap_err();
+    assert!(matches!(err, ConfigError::AlreadyExists { .. }), "{err:?}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "# mine\n");
+}
+
+#[test]
+fn example_config_parses_with_all_four_kinds() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+    let cfg = config::load(&path).unwrap();
+    assert_eq!(cfg.title, "Acme marketing stack");
+    let kinds: Vec<SourceKind> = cfg.sources.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, SourceKind::ALL);
+    let Some(SourceSettings::Http { expect_body, .. }) = cfg.source("landing").map(|s| &s.settings) else {
+        panic!("landing is not an http source");
+    };
+    assert_eq!(expect_body.as_deref(), Some("Sign up"));
+}
+
+#[test]
+fn starter_vendor_examples_are_valid_once_uncommented() {
+    // Uncomment only lines that are TOML (`# key = ...`, `# [[source]]`),
+    // not the prose around them.
+    let uncommented: String = config::starter()
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with("[[source]]")
+                    || rest
+                        .split_once(" = ")
+                        .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
+            {
+                rest
+            }
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cfg = config::parse(&uncommented, Path::new("/etc/mops/config.toml"))
+        .unwrap_or_else(|err| panic!("{err}\n---\n{uncommented}"));
+    let kinds: Vec<SourceKind> = cfg.sources.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            SourceKind::Http,
+            SourceKind::Mailchimp,
+            SourceKind::Hubspot,
+            SourceKind::Wordpress
+        ]
+    );
+}

@@ -1,0 +1,211 @@
+//! End to end: the real binary in a pseudo-terminal, keys typed, the screen
+//! read back through a terminal emulator.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const COLS: u16 = 160;
+const ROWS: u16 = 48;
+const SOURCES: [&str; 4] = ["mailchimp", "hubspot", "wordpress", "website"];
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    _master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    port: u16,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    fn demo() -> Session {
+        let port = free_port();
+        let home = tempfile::tempdir().expect("tempdir");
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mops"));
+        cmd.args(["demo", "--listen", &format!("127.0.0.1:{port}")]);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env_remove("MOPS_CONFIG");
+        let child = pty.slave.spawn_command(cmd).expect("spawn mops demo");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(ROWS).expect("rows"), NonZeroU16::new(COLS).expect("cols"), 0)));
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("screen lock").process(&buf[..n]);
+            }
+        });
+        Session { screen, _master: pty.master, writer, child, port, _home: home }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().expect("screen lock").screen().contents()
+    }
+
+    fn alternate(&self) -> bool {
+        self.screen.lock().expect("screen lock").screen().alternate_screen()
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.contents();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("type");
+        self.writer.flush().expect("flush");
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("mops did not exit within {timeout:?}; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn home(&self) -> &std::path::Path {
+        self._home.path()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// The status cell of `source`'s row in the health pane.
+fn status_of(screen: &str, source: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let at = line.find(&format!("│{source} "))?;
+        let rest = line[at + source.len() + '│'.len_utf8()..].trim_start();
+        Some(rest.split_whitespace().next()?.trim_end_matches('*').to_string())
+    })
+}
+
+fn all_ok(screen: &str) -> bool {
+    SOURCES.iter().all(|s| status_of(screen, s).as_deref() == Some("OK"))
+}
+
+/// A plain HTTP/1.1 request to the sandbox's control endpoint.
+fn control(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to sandbox");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn demo_shows_health_faults_and_recovery_then_quits_cleanly() {
+    let mut s = Session::demo();
+    let screen = s.wait_for("every source OK", Duration::from_secs(30), all_ok);
+    assert!(screen.contains("Stack health"), "{screen}");
+    assert!(screen.contains(&format!("sandbox 127.0.0.1:{}", s.port)), "{screen}");
+    assert!(s.alternate(), "the cockpit runs on the alternate screen");
+
+    // Select hubspot so its reason shows under the table.
+    s.keys("j");
+    let response = control(s.port, "PUT", "/_sandbox/faults/hubspot", r#"{"kind":"status:503"}"#);
+    assert!(response.starts_with("HTTP/1.1 204"), "{response}");
+    // One poll interval is 5 s in the demo; retries of the failing GET add a few seconds.
+    let screen = s.wait_for("hubspot DOWN with its reason", Duration::from_secs(20), |sc| {
+        status_of(sc, "hubspot").as_deref() == Some("DOWN") && sc.contains("503")
+    });
+    assert_eq!(status_of(&screen, "mailchimp").as_deref(), Some("OK"), "only the faulty source fails:\n{screen}");
+
+    let response = control(s.port, "DELETE", "/_sandbox/faults/hubspot", "");
+    assert!(response.starts_with("HTTP/1.1 204"), "{response}");
+    s.wait_for("hubspot recovered", Duration::from_secs(20), |sc| {
+        status_of(sc, "hubspot").as_deref() == Some("OK")
+    });
+
+    s.keys("q");
+    let status = s.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.alternate(), "terminal left on the alternate screen");
+
+    // Nothing secret on screen or in the log.
+    let log = std::fs::read_to_string(s.home().join("state/mops/mops.log")).unwrap_or_default();
+    for text in [s.contents(), screen, log] {
+        for shape in ["pat-na1-", "-us21", "Authorization", "Basic "] {
+            assert!(!text.contains(shape), "found {shape:?} in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    s.keys("?");
+    s.wait_for("help", Duration::from_secs(5), |sc| sc.contains("Keys") && sc.contains("Shift-Tab"));
+    s.keys("\x1b");
+    s.wait_for("help closed", Duration::from_secs(5), |sc| !sc.contains("Shift-Tab"));
+    s.keys("\x03"); // Ctrl-C
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    let pid = s.child.process_id().expect("pid");
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(killed.success());
+    s.wait_exit(Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.alternate(), "terminal left on the alternate screen after SIGTERM");
+}
+
+#[test]
+fn sighup_ends_the_process_and_restores_the_terminal() {
+    // What a dropped SSH session sends.
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    let pid = s.child.process_id().expect("pid");
+    let sent = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("kill");
+    assert!(sent.success());
+    s.wait_exit(Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.alternate(), "terminal left on the alternate screen after SIGHUP");
+}

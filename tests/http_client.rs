@@ -1,0 +1,470 @@
+//! The HTTP core against wiremock on 127.0.0.1: retries, Retry-After,
+//! read-only gate, breaker, limiter, request ids and redaction.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mops::http::{Auth, HttpCore, HttpError, Method, Policy, RateLimit, Request, SourceClient};
+use mops::model::CircuitState;
+use secrecy::SecretString;
+use url::Url;
+use wiremock::matchers::{header_exists, method, path};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+/// Fast backoff so retry tests take milliseconds.
+fn fast() -> Policy {
+    Policy {
+        timeout: Duration::from_secs(5),
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(40),
+        ..Policy::default()
+    }
+}
+
+fn client(policy: Policy) -> SourceClient {
+    HttpCore::new(false).unwrap().source("test", policy)
+}
+
+fn url(server: &MockServer, p: &str) -> Url {
+    Url::parse(&format!("{}{p}", server.uri())).unwrap()
+}
+
+/// A port nothing listens on.
+fn refused_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn get_sends_request_id_and_user_agent_and_keeps_the_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/x"))
+        .and(header_exists("x-request-id"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("hi"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resp = client(fast()).send(Request::get(url(&server, "/x"))).await.unwrap();
+    assert_eq!(resp.status.as_u16(), 200);
+    assert_eq!(&resp.body[..], b"hi");
+    assert_eq!(resp.attempts, 1);
+    assert_eq!(resp.attempt_latencies.len(), 1);
+    let got = &server.received_requests().await.unwrap()[0];
+    assert_eq!(got.headers["x-request-id"].to_str().unwrap(), resp.request_id);
+    assert!(uuid::Uuid::parse_str(&resp.request_id).is_ok());
+    assert!(got.headers["user-agent"].to_str().unwrap().starts_with("mops/"));
+}
+
+#[tokio::test]
+async fn get_retries_503_then_succeeds_with_one_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (200, 3));
+    assert_eq!(resp.attempt_latencies.len(), 3);
+    let ids: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers["x-request-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.iter().all(|id| *id == resp.request_id), "{ids:?}");
+}
+
+#[tokio::test]
+async fn get_gives_up_after_max_retries_and_returns_the_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (502, 4));
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (404, 1));
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
+    // The backoff alone would retry after ~10ms; the server asked for 1s.
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(resp.latency >= Duration::from_millis(900));
+    assert_eq!((resp.status.as_u16(), resp.attempts), (200, 2));
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_policy_returns_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (429, 1));
+    assert_eq!(resp.retry_after, Some(Duration::from_secs(120)));
+}
+
+#[tokio::test]
+async fn post_answered_503_is_sent_exactly_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/w"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let req = Request::new(Method::POST, url(&server, "/w")).with_json(serde_json::json!({"a": 1}));
+    let resp = client(fast()).send(req).await.unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (503, 1));
+}
+
+#[tokio::test]
+async fn post_transport_failure_is_not_retried() {
+    let port = refused_port();
+    let req = Request::new(Method::PATCH, Url::parse(&format!("http://127.0.0.1:{port}/w")).unwrap());
+    let err = client(fast()).send(req).await.unwrap_err();
+    assert!(matches!(err, HttpError::Connect { attempts: 1, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn readonly_core_never_sends_a_write() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let core = HttpCore::new(true).unwrap();
+    assert!(core.is_readonly());
+    let c = core.source("ro", fast());
+    for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        let err = c.send(Request::new(m.clone(), url(&server, "/w"))).await.unwrap_err();
+        assert!(matches!(err, HttpError::ReadOnly { .. }), "{m}: {err:?}");
+        assert_eq!(err.attempts(), 0);
+    }
+    // Reads still work.
+    assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 200);
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.method.as_str() == "GET")
+    );
+}
+
+#[tokio::test]
+async fn connect_errors_are_retried_then_reported() {
+    let port = refused_port();
+    let err = client(fast())
+        .send(Request::get(Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HttpError::Connect { attempts: 4, .. }), "{err:?}");
+    assert!(!err.request_id().is_empty());
+}
+
+#[tokio::test]
+async fn slow_answers_time_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        timeout: Duration::from_millis(200),
+        max_retries: 1,
+        ..fast()
+    };
+    let err = client(policy).send(Request::get(url(&server, "/slow"))).await.unwrap_err();
+    assert!(
+        matches!(err, HttpError::Timeout { attempts: 2, after, .. } if after == Duration::from_millis(200)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn breaker_opens_fails_fast_and_half_opens_after_cooldown() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(3)
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        max_retries: 0,
+        breaker_threshold: 3,
+        breaker_cooldown: Duration::from_millis(500),
+        ..fast()
+    };
+    let c = client(policy);
+    for _ in 0..3 {
+        assert_eq!(c.circuit(), CircuitState::Closed);
+        assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 500);
+    }
+    let until = match c.circuit() {
+        CircuitState::Open { until } => until,
+        other => panic!("expected open, got {other:?}"),
+    };
+    assert!(until > jiff::Timestamp::now());
+    let err = c.send(Request::get(url(&server, "/r"))).await.unwrap_err();
+    assert!(matches!(err, HttpError::CircuitOpen { .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3, "open circuit must not send");
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(c.circuit(), CircuitState::HalfOpen);
+    assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 200);
+    assert_eq!(c.circuit(), CircuitState::Closed);
+    let stats = c.stats();
+    assert_eq!((stats.calls, stats.failures), (4, 3));
+}
+
+#[tokio::test]
+async fn failed_trial_reopens_the_circuit() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        max_retries: 0,
+        breaker_threshold: 1,
+        breaker_cooldown: Duration::from_millis(300),
+        ..fast()
+    };
+    let c = client(policy);
+    c.send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert!(matches!(c.circuit(), CircuitState::Open { .. }));
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    c.send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert!(matches!(c.circuit(), CircuitState::Open { .. }));
+    assert!(matches!(
+        c.send(Request::get(url(&server, "/r"))).await,
+        Err(HttpError::CircuitOpen { .. })
+    ));
+}
+
+/// Records when each request reached the server.
+#[derive(Clone, Default)]
+struct Arrivals(Arc<Mutex<Vec<Instant>>>);
+
+impl Respond for Arrivals {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        self.0.lock().unwrap().push(Instant::now());
+        ResponseTemplate::new(200)
+    }
+}
+
+#[tokio::test]
+async fn rate_limiter_keeps_a_burst_under_the_limit() {
+    let server = MockServer::start().await;
+    let arrivals = Arrivals::default();
+    Mock::given(method("GET"))
+        .respond_with(arrivals.clone())
+        .expect(12)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        rate_limit: Some(RateLimit {
+            requests: 5,
+            per: Duration::from_secs(1),
+        }),
+        ..fast()
+    };
+    let c = client(policy);
+    let started = Instant::now();
+    let calls = (0..12).map(|_| c.send(Request::get(url(&server, "/r"))));
+    for r in futures::future::join_all(calls).await {
+        assert_eq!(r.unwrap().status.as_u16(), 200);
+    }
+    // 12 requests at 5 per second cannot all be sent in under 1.4s.
+    assert!(started.elapsed() >= Duration::from_millis(1400), "{:?}", started.elapsed());
+    let mut at = arrivals.0.lock().unwrap().clone();
+    at.sort();
+    // No six requests within one second (generous margin for scheduling noise).
+    for w in at.windows(6) {
+        assert!(w[5] - w[0] >= Duration::from_millis(850), "{:?}", w[5] - w[0]);
+    }
+    let headroom = c.headroom().unwrap();
+    assert_eq!((headroom.limit, headroom.from_headers), (5, false));
+    assert!(headroom.remaining < 5);
+}
+
+#[tokio::test]
+async fn concurrency_cap_limits_requests_in_flight() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        max_concurrent: Some(2),
+        ..fast()
+    };
+    let c = client(policy);
+    let started = Instant::now();
+    let calls = (0..6).map(|_| c.send(Request::get(url(&server, "/r"))));
+    futures::future::join_all(calls).await;
+    // Three rounds of two: at least 900ms; uncapped it would take ~300ms.
+    assert!(started.elapsed() >= Duration::from_millis(850), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn vendor_rate_limit_headers_are_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-HubSpot-RateLimit-Max", "190")
+                .insert_header("X-HubSpot-RateLimit-Remaining", "150")
+                .insert_header("X-HubSpot-RateLimit-Interval-Milliseconds", "10000"),
+        )
+        .mount(&server)
+        .await;
+    let c = client(fast());
+    let resp = c.send(Request::get(url(&server, "/r"))).await.unwrap();
+    let info = resp.rate_limit.unwrap();
+    assert_eq!((info.remaining, info.limit, info.from_headers), (150, 190, true));
+    assert_eq!(c.headroom().unwrap().remaining, 150);
+}
+
+const SECRET: &str = "sk-live-9f8e7d6c5b4a";
+
+fn assert_clean(text: &str) {
+    assert!(!text.contains(SECRET), "secret leaked: {text}");
+    assert!(!text.contains("9f8e7d6c5b4a"), "secret leaked: {text}");
+}
+
+#[tokio::test]
+async fn no_secret_in_any_error_display_or_debug() {
+    let port = refused_port();
+    let c = client(Policy { max_retries: 0, ..fast() })
+        .with_secrets([SecretString::from(SECRET)]);
+    let urls = [
+        format!("http://127.0.0.1:{port}/ping?apikey={SECRET}"),
+        format!("http://ops:{SECRET}@127.0.0.1:{port}/ping"),
+        format!("http://127.0.0.1:{port}/{SECRET}/ping"),
+    ];
+    for u in &urls {
+        let req = Request::get(Url::parse(u).unwrap()).with_auth(Auth::Bearer(SecretString::from(SECRET)));
+        assert_clean(&format!("{req:?}"));
+        let err = c.send(req).await.unwrap_err();
+        assert_clean(&err.to_string());
+        assert_clean(&format!("{err:?}"));
+        assert!(err.url().contains("127.0.0.1"), "{}", err.url());
+    }
+    // Timeouts and read-only refusals too.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let slow = client(Policy { max_retries: 0, timeout: Duration::from_millis(100), ..fast() });
+    let req = Request::get(url(&server, &format!("/x?token={SECRET}")))
+        .with_auth(Auth::Basic { user: "u".into(), password: SecretString::from(SECRET) });
+    let err = slow.send(req).await.unwrap_err();
+    assert!(matches!(err, HttpError::Timeout { .. }));
+    assert_clean(&format!("{err} {err:?}"));
+    assert!(err.url().ends_with("?token=***"), "{}", err.url());
+
+    let ro = HttpCore::new(true).unwrap().source("ro", fast());
+    let err = ro
+        .send(Request::new(Method::POST, url(&server, &format!("/x?token={SECRET}"))))
+        .await
+        .unwrap_err();
+    assert_clean(&format!("{err} {err:?} {ro:?}"));
+}
+
+/// A log sink shared with the subscriber.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_secret_in_logs() {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let c = client(fast()).with_secrets([SecretString::from(SECRET)]);
+    let req = Request::get(url(&server, &format!("/x?key={SECRET}")))
+        .with_auth(Auth::Bearer(SecretString::from(SECRET)));
+    let resp = c.send(req).await.unwrap();
+    let port = refused_port();
+    let _ = c
+        .send(Request::get(Url::parse(&format!("http://u:{SECRET}@127.0.0.1:{port}/")).unwrap()))
+        .await;
+
+    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains(&resp.request_id), "the log should mention the call: {log}");
+    assert_clean(&log);
+}

@@ -1,0 +1,93 @@
+//! The screen as a user sees it, drawn into a test backend at the two sizes
+//! that matter: a plain 80x24 SSH terminal and a roomy 160x48 one.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mops::app::{Model, Msg, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn draw(model: &Model, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| mops::ui::view(model, f)).expect("draw");
+    terminal.backend().to_string()
+}
+
+fn press(model: &mut Model, code: KeyCode) {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn all_healthy() {
+    let model = common::healthy_model();
+    insta::assert_snapshot!("healthy_80x24", draw(&model, 80, 24));
+    insta::assert_snapshot!("healthy_160x48", draw(&model, 160, 48));
+}
+
+#[test]
+fn one_source_down_keeps_its_stale_figures() {
+    let mut model = common::hubspot_down_model();
+    press(&mut model, KeyCode::Down); // select hubspot: its reason shows under the table
+    let small = draw(&model, 80, 24);
+    assert!(small.contains("DOWN"), "{small}");
+    assert!(small.contains("HTTP 503"), "{small}");
+    insta::assert_snapshot!("hubspot_down_80x24", small);
+    insta::assert_snapshot!("hubspot_down_160x48", draw(&model, 160, 48));
+}
+
+#[test]
+fn detail_view_lists_recent_errors() {
+    let mut model = common::hubspot_down_model();
+    press(&mut model, KeyCode::Down);
+    press(&mut model, KeyCode::Enter);
+    let big = draw(&model, 160, 48);
+    assert!(big.contains("INTERNAL_ERROR"), "{big}");
+    assert!(big.contains("9f3c2a7e"), "{big}");
+    insta::assert_snapshot!("detail_80x24", draw(&model, 80, 24));
+    insta::assert_snapshot!("detail_160x48", big);
+}
+
+#[test]
+fn help_overlay() {
+    let mut model = common::healthy_model();
+    press(&mut model, KeyCode::Char('?'));
+    let small = draw(&model, 80, 24);
+    for key in ["Tab", "Shift-Tab", "Enter", "Esc", "zoom", "refresh"] {
+        assert!(small.contains(key), "help at 80x24 lacks {key}:\n{small}");
+    }
+    insta::assert_snapshot!("help_80x24", small);
+    insta::assert_snapshot!("help_160x48", draw(&model, 160, 48));
+}
+
+#[test]
+fn zoomed_health_pane_shows_every_column() {
+    let mut model = common::healthy_model();
+    press(&mut model, KeyCode::Char('z'));
+    let small = draw(&model, 80, 24);
+    assert!(!small.contains("Campaign pipeline"), "{small}");
+    let big = draw(&model, 160, 48);
+    for col in ["p50", "p95", "Latency", "Err%", "Limit", "Last ok", "Next", "Circuit"] {
+        assert!(big.contains(col), "zoomed 160x48 lacks {col}:\n{big}");
+    }
+    insta::assert_snapshot!("zoomed_160x48", big);
+}
+
+#[test]
+fn too_small_says_so() {
+    let model = common::healthy_model();
+    let screen = draw(&model, 50, 12);
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(screen.contains("50x12"), "{screen}");
+}
+
+#[test]
+fn readonly_badge_and_empty_panes() {
+    let mut model = Model::new("empty", true, Vec::new(), common::t0());
+    model.banner = None;
+    let screen = draw(&model, 80, 24);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("No sources configured"), "{screen}");
+    assert!(screen.contains("No campaign source connected yet"), "{screen}");
+    assert!(screen.contains("No task source connected yet"), "{screen}");
+}
