@@ -25,7 +25,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(report) => {
             app::terminal::restore();
-            eprintln!("Error: {report:?}");
+            // Expected failures (bad config, port in use) read as one message with its
+            // causes; color-eyre's full report is kept for panics.
+            eprintln!("mops: {report:#}");
             ExitCode::FAILURE
         }
     }
@@ -36,10 +38,18 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
         None => block_on(cockpit(cli.config, readonly)),
-        Some(Command::Demo { seed, listen, faults }) => block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly)),
-        Some(Command::Sandbox { listen, seed, config_out, faults }) => {
-            block_on(sandbox_only(sandbox::SandboxOptions { listen, seed, faults }, config_out))
+        Some(Command::Demo { seed, listen, faults }) => {
+            block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly))
         }
+        Some(Command::Sandbox {
+            listen,
+            seed,
+            config_out,
+            faults,
+        }) => block_on(sandbox_only(
+            sandbox::SandboxOptions { listen, seed, faults },
+            config_out,
+        )),
     }
 }
 
@@ -141,12 +151,19 @@ fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result
 /// Log to a file in the XDG state dir: the TUI owns the screen.
 fn init_logging() -> Option<WorkerGuard> {
     use tracing_subscriber::EnvFilter;
-    let dir = directories::ProjectDirs::from("", "", "mops")
-        .and_then(|d| d.state_dir().map(Path::to_path_buf).or_else(|| Some(d.data_local_dir().to_path_buf())))?;
+    let dir = directories::ProjectDirs::from("", "", "mops").and_then(|d| {
+        d.state_dir()
+            .map(Path::to_path_buf)
+            .or_else(|| Some(d.data_local_dir().to_path_buf()))
+    })?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "mops.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("MOPS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
     Some(guard)
 }

@@ -27,7 +27,12 @@ impl Session {
         let port = free_port();
         let home = tempfile::tempdir().expect("tempdir");
         let pty = native_pty_system()
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mops"));
         cmd.args(["demo", "--listen", &format!("127.0.0.1:{port}")]);
@@ -40,7 +45,11 @@ impl Session {
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let writer = pty.master.take_writer().expect("writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(ROWS).expect("rows"), NonZeroU16::new(COLS).expect("cols"), 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(ROWS).expect("rows"),
+            NonZeroU16::new(COLS).expect("cols"),
+            0,
+        )));
         let sink = screen.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -51,7 +60,14 @@ impl Session {
                 sink.lock().expect("screen lock").process(&buf[..n]);
             }
         });
-        Session { screen, _master: pty.master, writer, child, port, _home: home }
+        Session {
+            screen,
+            _master: pty.master,
+            writer,
+            child,
+            port,
+            _home: home,
+        }
     }
 
     fn contents(&self) -> String {
@@ -69,7 +85,10 @@ impl Session {
             if ok(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -105,15 +124,19 @@ impl Drop for Session {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
-/// The status cell of `source`'s row in the health pane.
+/// The status cell of `source`'s row in the health pane (the left column).
 fn status_of(screen: &str, source: &str) -> Option<String> {
     screen.lines().find_map(|line| {
-        let at = line.find(&format!("│{source} "))?;
-        let rest = line[at + source.len() + '│'.len_utf8()..].trim_start();
-        Some(rest.split_whitespace().next()?.trim_end_matches('*').to_string())
+        let row = line.trim_start_matches(['│', '┃']).strip_prefix(source)?;
+        row.starts_with(' ').then_some(())?;
+        Some(row.split_whitespace().next()?.trim_end_matches('*').to_string())
     })
 }
 
@@ -150,7 +173,11 @@ fn demo_shows_health_faults_and_recovery_then_quits_cleanly() {
     let screen = s.wait_for("hubspot DOWN with its reason", Duration::from_secs(20), |sc| {
         status_of(sc, "hubspot").as_deref() == Some("DOWN") && sc.contains("503")
     });
-    assert_eq!(status_of(&screen, "mailchimp").as_deref(), Some("OK"), "only the faulty source fails:\n{screen}");
+    assert_eq!(
+        status_of(&screen, "mailchimp").as_deref(),
+        Some("OK"),
+        "only the faulty source fails:\n{screen}"
+    );
 
     let response = control(s.port, "DELETE", "/_sandbox/faults/hubspot", "");
     assert!(response.starts_with("HTTP/1.1 204"), "{response}");
@@ -178,7 +205,9 @@ fn help_overlay_opens_and_closes() {
     let mut s = Session::demo();
     s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
     s.keys("?");
-    s.wait_for("help", Duration::from_secs(5), |sc| sc.contains("Keys") && sc.contains("Shift-Tab"));
+    s.wait_for("help", Duration::from_secs(5), |sc| {
+        sc.contains("Keys") && sc.contains("Shift-Tab")
+    });
     s.keys("\x1b");
     s.wait_for("help closed", Duration::from_secs(5), |sc| !sc.contains("Shift-Tab"));
     s.keys("\x03"); // Ctrl-C
@@ -190,7 +219,10 @@ fn sigterm_restores_the_terminal() {
     let mut s = Session::demo();
     s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
     let pid = s.child.process_id().expect("pid");
-    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     s.wait_exit(Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(200));
@@ -203,7 +235,10 @@ fn sighup_ends_the_process_and_restores_the_terminal() {
     let mut s = Session::demo();
     s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
     let pid = s.child.process_id().expect("pid");
-    let sent = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("kill");
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(sent.success());
     s.wait_exit(Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(200));

@@ -122,7 +122,11 @@ async fn retry_after_is_honoured() {
     let started = Instant::now();
     let resp = client(fast()).send(Request::get(url(&server, "/r"))).await.unwrap();
     // The backoff alone would retry after ~10ms; the server asked for 1s.
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(resp.latency >= Duration::from_millis(900));
     assert_eq!((resp.status.as_u16(), resp.attempts), (200, 2));
 }
@@ -157,7 +161,10 @@ async fn post_answered_503_is_sent_exactly_once() {
 #[tokio::test]
 async fn post_transport_failure_is_not_retried() {
     let port = refused_port();
-    let req = Request::new(Method::PATCH, Url::parse(&format!("http://127.0.0.1:{port}/w")).unwrap());
+    let req = Request::new(
+        Method::PATCH,
+        Url::parse(&format!("http://127.0.0.1:{port}/w")).unwrap(),
+    );
     let err = client(fast()).send(req).await.unwrap_err();
     assert!(matches!(err, HttpError::Connect { attempts: 1, .. }), "{err:?}");
 }
@@ -184,7 +191,10 @@ async fn readonly_core_never_sends_a_write() {
         assert_eq!(err.attempts(), 0);
     }
     // Reads still work.
-    assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 200);
+    assert_eq!(
+        c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(),
+        200
+    );
     assert!(
         server
             .received_requests()
@@ -207,6 +217,26 @@ async fn connect_errors_are_retried_then_reported() {
 }
 
 #[tokio::test]
+async fn oversized_bodies_are_refused_without_retry() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        max_body: 1024,
+        ..fast()
+    };
+    let err = client(policy)
+        .send(Request::get(url(&server, "/big")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HttpError::Body { attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("larger than 1024 bytes"), "{err}");
+}
+
+#[tokio::test]
 async fn slow_answers_time_out() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -218,11 +248,37 @@ async fn slow_answers_time_out() {
         max_retries: 1,
         ..fast()
     };
-    let err = client(policy).send(Request::get(url(&server, "/slow"))).await.unwrap_err();
+    let err = client(policy)
+        .send(Request::get(url(&server, "/slow")))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, HttpError::Timeout { attempts: 2, after, .. } if after == Duration::from_millis(200)),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn no_retry_starts_that_cannot_finish_within_the_budget() {
+    // A poll must answer within its interval: a hung vendor is reported after
+    // one timeout, not after every retry has timed out too.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        timeout: Duration::from_millis(300),
+        budget: Some(Duration::from_millis(500)),
+        ..fast()
+    };
+    let started = Instant::now();
+    let err = client(policy)
+        .send(Request::get(url(&server, "/hang")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HttpError::Timeout { attempts: 1, .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -248,7 +304,10 @@ async fn breaker_opens_fails_fast_and_half_opens_after_cooldown() {
     let c = client(policy);
     for _ in 0..3 {
         assert_eq!(c.circuit(), CircuitState::Closed);
-        assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 500);
+        assert_eq!(
+            c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(),
+            500
+        );
     }
     let until = match c.circuit() {
         CircuitState::Open { until } => until,
@@ -257,11 +316,18 @@ async fn breaker_opens_fails_fast_and_half_opens_after_cooldown() {
     assert!(until > jiff::Timestamp::now());
     let err = c.send(Request::get(url(&server, "/r"))).await.unwrap_err();
     assert!(matches!(err, HttpError::CircuitOpen { .. }), "{err:?}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 3, "open circuit must not send");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        3,
+        "open circuit must not send"
+    );
 
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(c.circuit(), CircuitState::HalfOpen);
-    assert_eq!(c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(), 200);
+    assert_eq!(
+        c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16(),
+        200
+    );
     assert_eq!(c.circuit(), CircuitState::Closed);
     let stats = c.stats();
     assert_eq!((stats.calls, stats.failures), (4, 3));
@@ -327,7 +393,11 @@ async fn rate_limiter_keeps_a_burst_under_the_limit() {
         assert_eq!(r.unwrap().status.as_u16(), 200);
     }
     // 12 requests at 5 per second cannot all be sent in under 1.4s.
-    assert!(started.elapsed() >= Duration::from_millis(1400), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
     let mut at = arrivals.0.lock().unwrap().clone();
     at.sort();
     // No six requests within one second (generous margin for scheduling noise).
@@ -356,7 +426,11 @@ async fn concurrency_cap_limits_requests_in_flight() {
     let calls = (0..6).map(|_| c.send(Request::get(url(&server, "/r"))));
     futures::future::join_all(calls).await;
     // Three rounds of two: at least 900ms; uncapped it would take ~300ms.
-    assert!(started.elapsed() >= Duration::from_millis(850), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(850),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -388,8 +462,11 @@ fn assert_clean(text: &str) {
 #[tokio::test]
 async fn no_secret_in_any_error_display_or_debug() {
     let port = refused_port();
-    let c = client(Policy { max_retries: 0, ..fast() })
-        .with_secrets([SecretString::from(SECRET)]);
+    let c = client(Policy {
+        max_retries: 0,
+        ..fast()
+    })
+    .with_secrets([SecretString::from(SECRET)]);
     let urls = [
         format!("http://127.0.0.1:{port}/ping?apikey={SECRET}"),
         format!("http://ops:{SECRET}@127.0.0.1:{port}/ping"),
@@ -409,9 +486,15 @@ async fn no_secret_in_any_error_display_or_debug() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
-    let slow = client(Policy { max_retries: 0, timeout: Duration::from_millis(100), ..fast() });
-    let req = Request::get(url(&server, &format!("/x?token={SECRET}")))
-        .with_auth(Auth::Basic { user: "u".into(), password: SecretString::from(SECRET) });
+    let slow = client(Policy {
+        max_retries: 0,
+        timeout: Duration::from_millis(100),
+        ..fast()
+    });
+    let req = Request::get(url(&server, &format!("/x?token={SECRET}"))).with_auth(Auth::Basic {
+        user: "u".into(),
+        password: SecretString::from(SECRET),
+    });
     let err = slow.send(req).await.unwrap_err();
     assert!(matches!(err, HttpError::Timeout { .. }));
     assert_clean(&format!("{err} {err:?}"));
@@ -456,12 +539,14 @@ async fn no_secret_in_logs() {
         .mount(&server)
         .await;
     let c = client(fast()).with_secrets([SecretString::from(SECRET)]);
-    let req = Request::get(url(&server, &format!("/x?key={SECRET}")))
-        .with_auth(Auth::Bearer(SecretString::from(SECRET)));
+    let req =
+        Request::get(url(&server, &format!("/x?key={SECRET}"))).with_auth(Auth::Bearer(SecretString::from(SECRET)));
     let resp = c.send(req).await.unwrap();
     let port = refused_port();
     let _ = c
-        .send(Request::get(Url::parse(&format!("http://u:{SECRET}@127.0.0.1:{port}/")).unwrap()))
+        .send(Request::get(
+            Url::parse(&format!("http://u:{SECRET}@127.0.0.1:{port}/")).unwrap(),
+        ))
         .await;
 
     let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();

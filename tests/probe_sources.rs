@@ -38,7 +38,14 @@ fn base(server: &MockServer, p: &str) -> Url {
 }
 
 fn mailchimp(server: &MockServer, p: Policy, slow: Duration) -> Mailchimp {
-    Mailchimp::new("email", client(p), &base(server, "/3.0"), SecretString::from(MC_KEY), slow).unwrap()
+    Mailchimp::new(
+        "email",
+        client(p),
+        &base(server, "/3.0"),
+        SecretString::from(MC_KEY),
+        slow,
+    )
+    .unwrap()
 }
 
 fn hubspot(server: &MockServer, p: Policy) -> Hubspot {
@@ -58,7 +65,14 @@ fn wordpress(server: &MockServer, p: Policy) -> Wordpress {
 }
 
 fn check(server: &MockServer, p: &str, status: u16, body: Option<&str>) -> HttpCheck {
-    HttpCheck::new("landing", client(policy()), base(server, p), status, body.map(str::to_owned), SLOW)
+    HttpCheck::new(
+        "landing",
+        client(policy()),
+        base(server, p),
+        status,
+        body.map(str::to_owned),
+        SLOW,
+    )
 }
 
 async fn mount(server: &MockServer, template: ResponseTemplate) {
@@ -153,7 +167,10 @@ async fn http_check_sends_plain_get() {
         .expect(1)
         .mount(&server)
         .await;
-    let probe = check(&server, "/health?probe=mops", 200, Some("good")).poll().await.probe;
+    let probe = check(&server, "/health?probe=mops", 200, Some("good"))
+        .poll()
+        .await
+        .probe;
     assert_eq!(probe.status, HealthStatus::Ok, "{probe:?}");
     assert_eq!(probe.summary, "HTTP 200, body has \"good\"");
     let req = &server.received_requests().await.unwrap()[0];
@@ -172,9 +189,16 @@ async fn slow_success_is_degraded() {
             .set_delay(Duration::from_millis(300)),
     )
     .await;
-    let probe = mailchimp(&server, policy(), Duration::from_millis(100)).poll().await.probe;
+    let probe = mailchimp(&server, policy(), Duration::from_millis(100))
+        .poll()
+        .await
+        .probe;
     assert_eq!(probe.status, HealthStatus::Degraded, "{probe:?}");
-    assert!(probe.summary.starts_with("Everything's Chimpy! (slow: "), "{}", probe.summary);
+    assert!(
+        probe.summary.starts_with("Everything's Chimpy! (slow: "),
+        "{}",
+        probe.summary
+    );
 }
 
 #[tokio::test]
@@ -184,16 +208,26 @@ async fn retry_after_is_honoured_and_success_after_retry_is_degraded() {
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("Retry-After", "1")
-                .set_body_json(json!({"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-                    "correlationId": "c-1", "category": "RATE_LIMITS", "policyName": "TEN_SECONDLY_ROLLING"})),
+                .set_body_json(
+                    json!({"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+                    "correlationId": "c-1", "category": "RATE_LIMITS", "policyName": "TEN_SECONDLY_ROLLING"}),
+                ),
         )
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    mount(&server, ResponseTemplate::new(200).set_body_json(json!({"results": []}))).await;
+    mount(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"results": []})),
+    )
+    .await;
     let started = Instant::now();
     let probe = hubspot(&server, policy()).poll().await.probe;
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(probe.latency >= Duration::from_millis(900));
     assert_eq!(probe.status, HealthStatus::Degraded, "{probe:?}");
     assert_eq!(probe.attempts, 2);
@@ -215,8 +249,15 @@ async fn auth_failures_keep_vendor_code_and_message() {
     let probe = mailchimp(&server, policy(), SLOW).poll().await.probe;
     assert_eq!(probe.status, HealthStatus::Auth);
     assert_eq!(probe.http_status, Some(401));
-    assert_eq!(probe.vendor_error.as_ref().unwrap().code.as_deref(), Some("API Key Invalid"));
-    assert!(probe.summary.starts_with("access denied (HTTP 401): Your API key may be invalid"));
+    assert_eq!(
+        probe.vendor_error.as_ref().unwrap().code.as_deref(),
+        Some("API Key Invalid")
+    );
+    assert!(
+        probe
+            .summary
+            .starts_with("access denied (HTTP 401): Your API key may be invalid")
+    );
     assert_no_secrets(&probe);
 
     // HubSpot.
@@ -270,7 +311,11 @@ async fn rate_limited_says_when_it_may_retry() {
             .await;
         let probe = poll_kind(kind, &server).await;
         assert_eq!(probe.status, HealthStatus::RateLimited, "{kind:?}: {probe:?}");
-        assert!(probe.summary.starts_with("rate limited (HTTP 429); retry in 120s (at "), "{}", probe.summary);
+        assert!(
+            probe.summary.starts_with("rate limited (HTTP 429); retry in 120s (at "),
+            "{}",
+            probe.summary
+        );
     }
 }
 
@@ -319,7 +364,11 @@ async fn unexpected_status_is_down() {
         mount(&server, ResponseTemplate::new(404)).await;
         let probe = poll_kind(kind, &server).await;
         assert_eq!(probe.status, HealthStatus::Down, "{kind:?}");
-        assert!(probe.summary.starts_with("unexpected HTTP 404 from /"), "{}", probe.summary);
+        assert!(
+            probe.summary.starts_with("unexpected HTTP 404 from /"),
+            "{}",
+            probe.summary
+        );
     }
 }
 
@@ -329,21 +378,48 @@ async fn malformed_json_is_down_and_says_where() {
     mount(&server, ResponseTemplate::new(200).set_body_string("{\"")).await;
     let probe = mailchimp(&server, policy(), SLOW).poll().await.probe;
     assert_eq!(probe.status, HealthStatus::Down);
-    assert_eq!(probe.summary, "malformed JSON from /ping: EOF while parsing a string at line 1 column 2");
+    assert_eq!(
+        probe.summary,
+        "malformed JSON from /ping: EOF while parsing a string at line 1 column 2"
+    );
 
     let server = MockServer::start().await;
-    mount(&server, ResponseTemplate::new(200).set_body_string("<html><body>Under maintenance</body></html>")).await;
+    mount(
+        &server,
+        ResponseTemplate::new(200).set_body_string("<html><body>Under maintenance</body></html>"),
+    )
+    .await;
     let probe = wordpress(&server, policy()).poll().await.probe;
     assert_eq!(probe.status, HealthStatus::Down);
-    assert_eq!(probe.summary, "malformed JSON from /wp-json/: expected value at line 1 column 1");
+    assert_eq!(
+        probe.summary,
+        "malformed JSON from /wp-json/: expected value at line 1 column 1"
+    );
 }
 
 #[tokio::test]
 async fn unexpected_json_shape_is_down() {
     let cases = [
-        (SourceKind::Mailchimp, json!({"status": "ok"}), "unexpected JSON from /ping: missing field `health_status`"),
-        (SourceKind::Hubspot, json!({"items": []}), "unexpected JSON from /crm/v3/objects/contacts: missing field `results`"),
-        (SourceKind::Wordpress, json!([1, 2]), "unexpected JSON from /wp-json/: invalid type: sequence, expected struct SiteIndex"),
+        (
+            SourceKind::Mailchimp,
+            json!({"status": "ok"}),
+            "unexpected JSON from /ping: missing field `health_status`",
+        ),
+        (
+            SourceKind::Hubspot,
+            json!({"items": []}),
+            "unexpected JSON from /crm/v3/objects/contacts: missing field `results`",
+        ),
+        (
+            SourceKind::Wordpress,
+            json!({"routes": {}}),
+            "unexpected JSON from /wp-json/: missing field `name`",
+        ),
+        (
+            SourceKind::Wordpress,
+            json!([1, 2]),
+            "unexpected JSON from /wp-json/: expected an object, got an array",
+        ),
     ];
     for (kind, body, summary) in cases {
         let server = MockServer::start().await;
@@ -383,15 +459,26 @@ async fn http_check_expectations() {
 async fn timeouts_and_refused_connections_are_down() {
     let server = MockServer::start().await;
     mount(&server, ResponseTemplate::new(200).set_delay(Duration::from_secs(3))).await;
-    let p = Policy { timeout: Duration::from_millis(200), max_retries: 0, ..policy() };
+    let p = Policy {
+        timeout: Duration::from_millis(200),
+        max_retries: 0,
+        ..policy()
+    };
     let c = HttpCheck::new("slow", client(p), base(&server, "/"), 200, None, SLOW);
     let probe = c.poll().await.probe;
     assert_eq!(probe.status, HealthStatus::Down);
     assert_eq!(probe.summary, "timed out after 200ms");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    let probe = HttpCheck::new("gone", client(policy()), url, 200, None, SLOW).poll().await.probe;
+    let probe = HttpCheck::new("gone", client(policy()), url, 200, None, SLOW)
+        .poll()
+        .await
+        .probe;
     assert_eq!(probe.status, HealthStatus::Down);
     assert!(probe.summary.starts_with("cannot connect: "), "{}", probe.summary);
     assert!(probe.summary.ends_with(" after 3 attempts"), "{}", probe.summary);
@@ -407,14 +494,25 @@ async fn open_circuit_is_down_without_a_request() {
         .expect(2)
         .mount(&server)
         .await;
-    let p = Policy { max_retries: 0, breaker_threshold: 2, breaker_cooldown: Duration::from_secs(60), ..policy() };
+    let p = Policy {
+        max_retries: 0,
+        breaker_threshold: 2,
+        breaker_cooldown: Duration::from_secs(60),
+        ..policy()
+    };
     let c = HttpCheck::new("flaky", client(p), base(&server, "/"), 200, None, SLOW);
     assert_eq!(c.poll().await.probe.circuit, CircuitState::Closed);
     let second = c.poll().await.probe;
     assert!(matches!(second.circuit, CircuitState::Open { .. }), "{second:?}");
     let third = c.poll().await.probe;
     assert_eq!(third.status, HealthStatus::Down);
-    assert!(third.summary.starts_with("circuit open after repeated failures; next try at "), "{}", third.summary);
+    assert!(
+        third
+            .summary
+            .starts_with("circuit open after repeated failures; next try at "),
+        "{}",
+        third.summary
+    );
     assert_eq!((third.attempts, third.http_status), (0, None));
 }
 
@@ -473,7 +571,13 @@ async fn build_resolves_secrets_and_probes() {
 async fn build_errors_name_source_and_field() {
     let core = HttpCore::new(false).unwrap();
     let key = secret_file("no-datacentre-suffix");
-    let cfg = source("email", None, SourceSettings::Mailchimp { api_key: SecretRef::File(key.path().to_owned()) });
+    let cfg = source(
+        "email",
+        None,
+        SourceSettings::Mailchimp {
+            api_key: SecretRef::File(key.path().to_owned()),
+        },
+    );
     let err = sources::build(&core, &cfg).err().unwrap();
     assert_eq!((err.source_name.as_str(), err.field), ("email", "api_key"));
     assert!(err.to_string().contains("base_url"), "{err}");
@@ -483,7 +587,10 @@ async fn build_errors_name_source_and_field() {
     let cfg = source(
         "blog",
         None,
-        SourceSettings::Wordpress { user: "editor".into(), app_password: SecretRef::File(pw.path().to_owned()) },
+        SourceSettings::Wordpress {
+            user: "editor".into(),
+            app_password: SecretRef::File(pw.path().to_owned()),
+        },
     );
     let err = sources::build(&core, &cfg).err().unwrap();
     assert_eq!((err.source_name.as_str(), err.field), ("blog", "base_url"));
@@ -507,6 +614,12 @@ async fn mailchimp_default_base_comes_from_the_key() {
     // Nothing listens there from this sandbox; we only check the URL built.
     let core = HttpCore::new(false).unwrap();
     let key = secret_file(MC_KEY);
-    let cfg = source("email", None, SourceSettings::Mailchimp { api_key: SecretRef::File(key.path().to_owned()) });
+    let cfg = source(
+        "email",
+        None,
+        SourceSettings::Mailchimp {
+            api_key: SecretRef::File(key.path().to_owned()),
+        },
+    );
     assert!(sources::build(&core, &cfg).is_ok());
 }

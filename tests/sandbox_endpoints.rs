@@ -83,7 +83,10 @@ async fn hubspot_contacts_probe_and_paging() {
     let sb = start(2).await;
     let c = client();
 
-    let response = hubspot(&c, &sb, "/crm/v3/objects/contacts?limit=1").send().await.unwrap();
+    let response = hubspot(&c, &sb, "/crm/v3/objects/contacts?limit=1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let body = json(response).await;
     let results = body["results"].as_array().unwrap();
@@ -96,7 +99,14 @@ async fn hubspot_contacts_probe_and_paging() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"]
+        [
+            "createdate",
+            "email",
+            "firstname",
+            "hs_object_id",
+            "lastmodifieddate",
+            "lastname"
+        ]
     );
     assert!(properties.values().all(|v| v.is_string()), "{properties:?}");
     assert_eq!(contact["createdAt"], properties["createdate"]);
@@ -114,7 +124,13 @@ async fn hubspot_contacts_probe_and_paging() {
     let mut next = Some(url(&sb, "/hubspot/crm/v3/objects/contacts?limit=10"));
     while let Some(page_url) = next {
         let page = json(c.get(&page_url).bearer_auth(&token).send().await.unwrap()).await;
-        ids.extend(page["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        ids.extend(
+            page["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned()),
+        );
         next = page["paging"]["next"]["link"].as_str().map(str::to_owned);
     }
     let expected: Vec<String> = (1..=ids.len()).map(|i| i.to_string()).collect();
@@ -126,13 +142,24 @@ async fn hubspot_contacts_probe_and_paging() {
 #[tokio::test]
 async fn hubspot_properties_parameter_selects_properties() {
     let sb = start(2).await;
-    let response = hubspot(&client(), &sb, "/crm/v3/objects/contacts?limit=2&properties=email,lifecyclestage,company")
-        .send()
-        .await
-        .unwrap();
+    let response = hubspot(
+        &client(),
+        &sb,
+        "/crm/v3/objects/contacts?limit=2&properties=email,lifecyclestage,company",
+    )
+    .send()
+    .await
+    .unwrap();
     let body = json(response).await;
     let properties = body["results"][0]["properties"].as_object().unwrap();
-    for name in ["email", "lifecyclestage", "company", "hs_object_id", "createdate", "lastmodifieddate"] {
+    for name in [
+        "email",
+        "lifecyclestage",
+        "company",
+        "hs_object_id",
+        "createdate",
+        "lastmodifieddate",
+    ] {
         assert!(properties.contains_key(name), "{name} missing from {properties:?}");
     }
     assert!(!properties.contains_key("firstname"), "{properties:?}");
@@ -157,7 +184,8 @@ async fn hubspot_wrong_or_missing_token_gets_its_401() {
         "category": "INVALID_AUTHENTICATION"
     });
     for request in [
-        c.get(&contacts).bearer_auth("pat-na1-00000000-0000-0000-0000-000000000000"),
+        c.get(&contacts)
+            .bearer_auth("pat-na1-00000000-0000-0000-0000-000000000000"),
         c.get(&contacts),
     ] {
         let response = request.send().await.unwrap();
@@ -174,7 +202,10 @@ async fn hubspot_wrong_or_missing_token_gets_its_401() {
 #[tokio::test]
 async fn hubspot_bad_paging_parameters_are_validation_errors() {
     let sb = start(2).await;
-    let response = hubspot(&client(), &sb, "/crm/v3/objects/contacts?limit=lots").send().await.unwrap();
+    let response = hubspot(&client(), &sb, "/crm/v3/objects/contacts?limit=lots")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let body = json(response).await;
     assert_eq!(body["status"], "error");
@@ -292,7 +323,10 @@ async fn unknown_prefix_names_the_sources() {
     let response = client().get(url(&sb, "/salesforce/ping")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     let body = json(response).await;
-    assert_eq!(body["known_sources"], json!(["mailchimp", "hubspot", "wordpress", "website"]));
+    assert_eq!(
+        body["known_sources"],
+        json!(["mailchimp", "hubspot", "wordpress", "website"])
+    );
     sb.shutdown().await;
 }
 

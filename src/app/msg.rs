@@ -14,7 +14,10 @@ pub enum Msg {
     /// The clock moved (once a second).
     Tick(Timestamp),
     /// A poller started probing source `source` (index into `Model::sources`).
-    PollStarted { source: usize, at: Timestamp },
+    PollStarted {
+        source: usize,
+        at: Timestamp,
+    },
     /// A poll finished.
     Polled {
         source: usize,
@@ -22,7 +25,10 @@ pub enum Msg {
         report: Box<PollReport>,
     },
     /// A poller's next scheduled poll.
-    Scheduled { source: usize, next: Timestamp },
+    Scheduled {
+        source: usize,
+        next: Timestamp,
+    },
     /// SIGTERM, SIGHUP or a vanished terminal.
     Shutdown,
 }

@@ -126,7 +126,13 @@ async fn poller(
 ) {
     loop {
         let started = Timestamp::now();
-        if tx.send(Msg::PollStarted { source: index, at: started }).is_err() {
+        if tx
+            .send(Msg::PollStarted {
+                source: index,
+                at: started,
+            })
+            .is_err()
+        {
             return;
         }
         let report = tokio::select! {
@@ -134,7 +140,14 @@ async fn poller(
             _ = cancel.cancelled() => return,
         };
         let at = Timestamp::now();
-        if tx.send(Msg::Polled { source: index, at, report: Box::new(report) }).is_err() {
+        if tx
+            .send(Msg::Polled {
+                source: index,
+                at,
+                report: Box::new(report),
+            })
+            .is_err()
+        {
             return;
         }
         let wait = jittered(interval);

@@ -198,11 +198,11 @@ pub fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
     d.try_into().unwrap_or(Duration::ZERO)
 }
 
-/// "850ms", "12s", "4m", "2h", "3d": one unit, as a table cell needs.
+/// "<1s", "12s", "4m", "2h", "3d": one unit, as a table cell needs.
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s == 0 && d.as_millis() > 0 {
-        format!("{}ms", d.as_millis())
+    if s == 0 && !d.is_zero() {
+        "<1s".to_string()
     } else if s < 60 {
         format!("{s}s")
     } else if s < 3600 {
@@ -217,7 +217,9 @@ pub fn human_duration(d: Duration) -> String {
 /// Latency as a cell: milliseconds below a second, else seconds.
 pub fn human_latency(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1_000 {
+    if ms == 0 {
+        "<1ms".to_string()
+    } else if ms < 1_000 {
         format!("{ms}ms")
     } else {
         format!("{:.1}s", d.as_secs_f64())

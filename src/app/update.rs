@@ -155,10 +155,14 @@ mod tests {
     }
 
     fn model() -> Model {
-        let sources = [("mc", SourceKind::Mailchimp), ("hs", SourceKind::Hubspot), ("wp", SourceKind::Wordpress)]
-            .into_iter()
-            .map(|(n, k)| SourceState::new(n, k, Duration::from_secs(30), Duration::from_secs(10)))
-            .collect();
+        let sources = [
+            ("mc", SourceKind::Mailchimp),
+            ("hs", SourceKind::Hubspot),
+            ("wp", SourceKind::Wordpress),
+        ]
+        .into_iter()
+        .map(|(n, k)| SourceState::new(n, k, Duration::from_secs(30), Duration::from_secs(10)))
+        .collect();
         Model::new("test", false, sources, t(0))
     }
 
@@ -181,7 +185,11 @@ mod tests {
     }
 
     fn polled(source: usize, at: Timestamp, status: HealthStatus) -> Msg {
-        Msg::Polled { source, at, report: Box::new(PollReport { probe: probe(status) }) }
+        Msg::Polled {
+            source,
+            at,
+            report: Box::new(PollReport { probe: probe(status) }),
+        }
     }
 
     #[test]
@@ -190,7 +198,10 @@ mod tests {
         assert_eq!(key(&mut m, KeyCode::Char('q')), vec![Command::Quit]);
         assert!(m.quitting);
         let mut m = model();
-        let cmds = update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+        let cmds = update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
         assert_eq!(cmds, vec![Command::Quit]);
         let mut m = model();
         assert_eq!(update(&mut m, Msg::Shutdown), vec![Command::Quit]);
@@ -275,13 +286,22 @@ mod tests {
         let mut m = model();
         key(&mut m, KeyCode::Down);
         assert_eq!(key(&mut m, KeyCode::Char('r')), vec![Command::Poll(1)]);
-        assert_eq!(key(&mut m, KeyCode::Char('R')), vec![Command::Poll(0), Command::Poll(1), Command::Poll(2)]);
+        assert_eq!(
+            key(&mut m, KeyCode::Char('R')),
+            vec![Command::Poll(0), Command::Poll(1), Command::Poll(2)]
+        );
         // The task pane's sources are the CMS and the CRM.
         key(&mut m, KeyCode::Char('4'));
-        assert_eq!(key(&mut m, KeyCode::Char('r')), vec![Command::Poll(1), Command::Poll(2)]);
+        assert_eq!(
+            key(&mut m, KeyCode::Char('r')),
+            vec![Command::Poll(1), Command::Poll(2)]
+        );
         // A source that could not start is never polled.
         m.sources[1].broken = Some("env HUBSPOT_TOKEN is not set".into());
-        assert_eq!(key(&mut m, KeyCode::Char('R')), vec![Command::Poll(0), Command::Poll(2)]);
+        assert_eq!(
+            key(&mut m, KeyCode::Char('R')),
+            vec![Command::Poll(0), Command::Poll(2)]
+        );
     }
 
     #[test]
@@ -328,11 +348,25 @@ mod tests {
         for (i, ms) in [100u64, 200, 300, 400].into_iter().enumerate() {
             let mut p = probe(HealthStatus::Ok);
             p.latency = Duration::from_millis(ms);
-            update(&mut m, Msg::Polled { source: 0, at: t(i as i64), report: Box::new(PollReport { probe: p }) });
+            update(
+                &mut m,
+                Msg::Polled {
+                    source: 0,
+                    at: t(i as i64),
+                    report: Box::new(PollReport { probe: p }),
+                },
+            );
         }
         let mut slow_failure = probe(HealthStatus::Down);
         slow_failure.latency = Duration::from_secs(10);
-        update(&mut m, Msg::Polled { source: 0, at: t(9), report: Box::new(PollReport { probe: slow_failure }) });
+        update(
+            &mut m,
+            Msg::Polled {
+                source: 0,
+                at: t(9),
+                report: Box::new(PollReport { probe: slow_failure }),
+            },
+        );
         let s = &m.sources[0];
         assert_eq!(s.latency_percentile(50), Some(Duration::from_millis(200)));
         assert_eq!(s.latency_percentile(95), Some(Duration::from_millis(400)));

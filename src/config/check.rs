@@ -184,6 +184,7 @@ impl fmt::Display for CheckReport {
         let total = self.sources.len();
         match self.failed_count() {
             _ if total == 0 => writeln!(f, "no sources checked"),
+            0 if total == 1 => writeln!(f, "the source is ok"),
             0 => writeln!(f, "all {total} sources ok"),
             failed => writeln!(f, "{failed} of {total} sources failed"),
         }

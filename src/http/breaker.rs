@@ -7,10 +7,16 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
     /// The cooldown is over and one trial call is in flight.
-    HalfOpen { opened_until: Instant },
+    HalfOpen {
+        opened_until: Instant,
+    },
 }
 
 /// What the breaker looks like from outside.
@@ -49,9 +55,7 @@ impl Drop for Ticket<'_> {
         if self.trial && !self.settled {
             let mut state = self.breaker.lock();
             if let State::HalfOpen { opened_until } = *state {
-                *state = State::Open {
-                    until: opened_until,
-                };
+                *state = State::Open { until: opened_until };
             }
         }
     }
@@ -68,9 +72,7 @@ impl Breaker {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // State is a plain Copy value: never half-written, safe after a panic.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A ticket to call now, or the instant until which the circuit is open.
@@ -84,9 +86,7 @@ impl Breaker {
             }),
             State::Open { until } if now < until => Err(until),
             State::Open { until } => {
-                *state = State::HalfOpen {
-                    opened_until: until,
-                };
+                *state = State::HalfOpen { opened_until: until };
                 Ok(Ticket {
                     breaker: self,
                     trial: true,

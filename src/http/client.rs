@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -127,6 +127,8 @@ enum AttemptError {
     Body(String),
     /// Could not even build the request (bad header): retrying cannot help.
     Build(String),
+    /// The body exceeds the policy's cap: retrying would only repeat it.
+    TooLarge(String),
     Other(String),
 }
 
@@ -149,7 +151,7 @@ impl AttemptError {
     }
 
     fn is_transient(&self) -> bool {
-        !matches!(self, AttemptError::Build(_))
+        !matches!(self, AttemptError::Build(_) | AttemptError::TooLarge(_))
     }
 }
 
@@ -281,7 +283,7 @@ impl SourceClient {
                         break (result, Some(ra));
                     }
                     match delays.next() {
-                        Some(d) => d.max(ra.unwrap_or_default()),
+                        Some(d) => (d.max(ra.unwrap_or_default()), ra),
                         None => break (result, ra),
                     }
                 }
@@ -292,11 +294,20 @@ impl SourceClient {
                         break (result, None);
                     }
                     match delays.next() {
-                        Some(d) => d,
+                        Some(d) => (d, None),
                         None => break (result, None),
                     }
                 }
             };
+            let (wait, ra) = wait;
+            // A retry that could not finish within the call's budget only delays the answer.
+            if policy
+                .budget
+                .is_some_and(|budget| started.elapsed() + wait + policy.timeout > budget)
+            {
+                tracing::info!(source = %self.shared.name, %request_id, attempt = attempts, "no time left in the budget for a retry");
+                break (result, ra);
+            }
             tracing::info!(source = %self.shared.name, %request_id, attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         };
@@ -348,7 +359,7 @@ impl SourceClient {
                         url,
                         request_id,
                     },
-                    AttemptError::Body(detail) => HttpError::Body {
+                    AttemptError::Body(detail) | AttemptError::TooLarge(detail) => HttpError::Body {
                         detail,
                         attempts,
                         url,
@@ -370,6 +381,7 @@ impl SourceClient {
     /// One trip on the wire, bounded by the policy timeout end to end.
     async fn attempt(&self, req: &Request, request_id: &str, scrub: &Scrubber) -> Result<Answer, AttemptError> {
         let timeout = self.shared.policy.timeout;
+        let max_body = self.shared.policy.max_body;
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
@@ -393,11 +405,26 @@ impl SourceClient {
             builder = builder.json(body);
         }
         let trip = async {
-            let resp = builder.send().await.map_err(|e| AttemptError::from_reqwest(e, scrub))?;
+            let mut resp = builder.send().await.map_err(|e| AttemptError::from_reqwest(e, scrub))?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            let body = resp.bytes().await.map_err(|e| AttemptError::from_reqwest(e, scrub))?;
-            Ok(Answer { status, headers, body })
+            let too_large = || AttemptError::TooLarge(format!("body larger than {max_body} bytes"));
+            if resp.content_length().is_some_and(|n| n > max_body as u64) {
+                return Err(too_large());
+            }
+            // Read in chunks so a runaway body is cut off, not buffered whole.
+            let mut body = BytesMut::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| AttemptError::from_reqwest(e, scrub))? {
+                if body.len() + chunk.len() > max_body {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Answer {
+                status,
+                headers,
+                body: body.freeze(),
+            })
         };
         // reqwest's timeout covers the body too; this outer bound is the guarantee.
         match tokio::time::timeout(timeout, trip).await {

@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn absent_or_garbage_is_none() {
         assert_eq!(rate_limit_from_headers(&HeaderMap::new()), None);
-        let h = headers(&[("X-HubSpot-RateLimit-Max", "lots"), ("X-HubSpot-RateLimit-Remaining", "1")]);
+        let h = headers(&[
+            ("X-HubSpot-RateLimit-Max", "lots"),
+            ("X-HubSpot-RateLimit-Remaining", "1"),
+        ]);
         assert_eq!(rate_limit_from_headers(&h), None);
     }
 }

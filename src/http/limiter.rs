@@ -30,9 +30,7 @@ impl Limiter {
             rate: policy
                 .rate_limit
                 .map(|limit| (limit, RateLimiter::direct(quota_for(limit)))),
-            concurrency: policy
-                .max_concurrent
-                .map(|n| Arc::new(Semaphore::new(n.max(1)))),
+            concurrency: policy.max_concurrent.map(|n| Arc::new(Semaphore::new(n.max(1)))),
             sent: Mutex::new(VecDeque::new()),
         }
     }

@@ -40,6 +40,11 @@ pub struct Policy {
     pub breaker_threshold: u32,
     /// How long the circuit stays open before one trial call.
     pub breaker_cooldown: Duration,
+    /// Largest response body read, in bytes; bigger is a body error.
+    pub max_body: usize,
+    /// The most one call may take, all attempts and waits included: a retry
+    /// that could not finish inside it is not started. `None`: no budget.
+    pub budget: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -54,6 +59,8 @@ impl Default for Policy {
             max_concurrent: None,
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
+            max_body: 32 * 1024 * 1024,
+            budget: None,
         }
     }
 }
@@ -102,6 +109,11 @@ impl Policy {
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.budget = Some(budget);
         self
     }
 }

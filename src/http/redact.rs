@@ -54,8 +54,7 @@ impl Scrubber {
         if !secret.expose_secret().is_empty() {
             self.secrets.push(secret);
             // Longest first, so a secret that contains another is masked whole.
-            self.secrets
-                .sort_by_key(|s| std::cmp::Reverse(s.expose_secret().len()));
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.expose_secret().len()));
         }
     }
 
@@ -64,8 +63,9 @@ impl Scrubber {
         for secret in &self.secrets {
             let raw = secret.expose_secret();
             let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
-            let path: String =
-                url::form_urlencoded::byte_serialize(raw.as_bytes()).collect::<String>().replace('+', "%20");
+            let path: String = url::form_urlencoded::byte_serialize(raw.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20");
             for variant in [raw, form.as_str(), path.as_str()] {
                 if !variant.is_empty() && out.contains(variant) {
                     out = out.replace(variant, MASK);

@@ -12,7 +12,10 @@ pub(crate) enum Basic {
     Missing,
     /// A Basic header whose payload is not base64 `user:password`.
     Malformed,
-    Present { user: String, password: String },
+    Present {
+        user: String,
+        password: String,
+    },
 }
 
 pub(crate) fn basic(headers: &HeaderMap) -> Basic {

@@ -2,6 +2,7 @@
 //! the sandbox runs, and read the live counters.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -40,18 +41,23 @@ struct FaultRequest {
 
 impl FaultRequest {
     fn fault(&self) -> Result<Fault, String> {
-        let values = [("ms", "latency", self.ms), ("code", "status", self.code), ("seconds", "ratelimit", self.seconds)];
-        let mut given = values.iter().filter(|(_, _, value)| value.is_some());
+        let values = [
+            ("ms", "latency", self.ms),
+            ("code", "status", self.code),
+            ("seconds", "ratelimit", self.seconds),
+        ];
+        let mut given = values
+            .into_iter()
+            .filter_map(|(field, kind, value)| value.map(|v| (field, kind, v)));
         let spelled = match (given.next(), given.next()) {
             (None, _) => self.kind.clone(),
             (Some(_), Some(_)) => return Err("give at most one of ms, code, seconds".to_owned()),
-            (Some((field, kind, Some(value))), None) => {
+            (Some((field, kind, value)), None) => {
                 if !self.kind.trim().eq_ignore_ascii_case(kind) {
                     return Err(format!("{field:?} goes with kind {kind:?}, not {:?}", self.kind));
                 }
                 format!("{kind}:{value}")
             }
-            (Some((_, _, None)), None) => unreachable!("filtered on is_some"),
         };
         spelled.parse::<Fault>().map_err(|e| e.to_string())
     }
@@ -61,11 +67,7 @@ async fn list_faults(State(state): State<Arc<AppState>>) -> Json<serde_json::Val
     Json(json!(state.faults.snapshot()))
 }
 
-async fn set_fault(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn set_fault(State(state): State<Arc<AppState>>, Path(name): Path<String>, body: Bytes) -> Response {
     let source = match name.parse::<Source>() {
         Ok(source) => source,
         Err(e) => return unknown_source(&e.to_string()),
@@ -99,6 +101,7 @@ async fn clear_fault(State(state): State<Arc<AppState>>, Path(name): Path<String
 /// Live counters, so scripts and tests can wait on state instead of sleeping.
 async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(json!({
+        "in_flight": state.in_flight.load(Ordering::SeqCst),
         "mailchimp": {
             "connections": state.mailchimp.connections(),
             "max_connections": mailchimp::MAX_CONNECTIONS,
@@ -138,16 +141,33 @@ mod tests {
     #[test]
     fn both_body_styles_parse() {
         assert_eq!(request(r#"{"kind":"status:503"}"#), Ok(Fault::Status { code: 503 }));
-        assert_eq!(request(r#"{"kind":"latency","ms":800}"#), Ok(Fault::Latency { ms: 800 }));
-        assert_eq!(request(r#"{"kind":"status","code":502}"#), Ok(Fault::Status { code: 502 }));
-        assert_eq!(request(r#"{"kind":"ratelimit","seconds":9}"#), Ok(Fault::RateLimit { seconds: 9 }));
+        assert_eq!(
+            request(r#"{"kind":"latency","ms":800}"#),
+            Ok(Fault::Latency { ms: 800 })
+        );
+        assert_eq!(
+            request(r#"{"kind":"status","code":502}"#),
+            Ok(Fault::Status { code: 502 })
+        );
+        assert_eq!(
+            request(r#"{"kind":"ratelimit","seconds":9}"#),
+            Ok(Fault::RateLimit { seconds: 9 })
+        );
         assert_eq!(request(r#"{"kind":"hang"}"#), Ok(Fault::Hang));
     }
 
     #[test]
     fn mismatched_values_are_refused() {
-        assert!(request(r#"{"kind":"latency","code":503}"#).unwrap_err().contains("goes with kind"));
-        assert!(request(r#"{"kind":"latency","ms":1,"seconds":2}"#).unwrap_err().contains("at most one"));
+        assert!(
+            request(r#"{"kind":"latency","code":503}"#)
+                .unwrap_err()
+                .contains("goes with kind")
+        );
+        assert!(
+            request(r#"{"kind":"latency","ms":1,"seconds":2}"#)
+                .unwrap_err()
+                .contains("at most one")
+        );
         assert!(request(r#"{"kind":"latency:5","ms":5}"#).is_err());
     }
 }

@@ -50,10 +50,7 @@ impl Credentials {
     /// password before checking it, so the spaced and unspaced forms both work.
     pub(crate) fn wordpress_password_matches(&self, presented: &str) -> bool {
         let clean = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>();
-        constant_time_eq(
-            &clean(presented),
-            &clean(self.wordpress_app_password.expose_secret()),
-        )
+        constant_time_eq(&clean(presented), &clean(self.wordpress_app_password.expose_secret()))
     }
 }
 
@@ -114,7 +111,11 @@ mod tests {
         let (hex_part, dc) = key.split_once('-').unwrap();
         assert_eq!(dc, "us21");
         assert_eq!(hex_part.len(), 32);
-        assert!(hex_part.chars().all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase()));
+        assert!(
+            hex_part
+                .chars()
+                .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase())
+        );
 
         let token = c.hubspot_token.expose_secret();
         let uuid = token.strip_prefix("pat-na1-").unwrap();
@@ -123,7 +124,11 @@ mod tests {
         let password = c.wordpress_app_password.expose_secret();
         let groups: Vec<&str> = password.split(' ').collect();
         assert_eq!(groups.len(), 6);
-        assert!(groups.iter().all(|g| g.len() == 4 && g.chars().all(|ch| ch.is_ascii_alphanumeric())));
+        assert!(
+            groups
+                .iter()
+                .all(|g| g.len() == 4 && g.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        );
         assert_eq!(c.wordpress_user, "ops-bot");
     }
 

@@ -97,9 +97,7 @@ pub(crate) struct Contact {
 
 impl HubspotData {
     fn generate(rng: &mut StdRng) -> HubspotData {
-        let contacts = (1..=CONTACTS as u64)
-            .map(|id| Contact::generate(rng, id))
-            .collect();
+        let contacts = (1..=CONTACTS as u64).map(|id| Contact::generate(rng, id)).collect();
         HubspotData { contacts }
     }
 }
@@ -163,14 +161,31 @@ fn mailchimp_time(ms: i64) -> String {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farah", "Gustav", "Hana", "Ibrahim", "Jonas",
-    "Keiko", "Liam", "Maya", "Nikolai", "Olivia", "Priya", "Quentin", "Rosa", "Samir", "Tove",
+    "Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farah", "Gustav", "Hana", "Ibrahim", "Jonas", "Keiko", "Liam",
+    "Maya", "Nikolai", "Olivia", "Priya", "Quentin", "Rosa", "Samir", "Tove",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Andersen", "Baptiste", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad",
-    "Ivanova", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov",
-    "Rossi", "Schmidt", "Tanaka", "Varga",
+    "Andersen",
+    "Baptiste",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Varga",
 ];
 
 /// Company names with their mail domains (reserved `.example` names).
@@ -203,7 +218,10 @@ mod tests {
     #[test]
     fn same_seed_same_everything() {
         let (a, b) = (Seeded::generate(42), Seeded::generate(42));
-        assert_eq!(a.creds.mailchimp_api_key.expose_secret(), b.creds.mailchimp_api_key.expose_secret());
+        assert_eq!(
+            a.creds.mailchimp_api_key.expose_secret(),
+            b.creds.mailchimp_api_key.expose_secret()
+        );
         assert_eq!(a.mailchimp, b.mailchimp);
         assert_eq!(a.hubspot, b.hubspot);
     }
@@ -211,7 +229,10 @@ mod tests {
     #[test]
     fn different_seed_different_data() {
         let (a, b) = (Seeded::generate(1), Seeded::generate(2));
-        assert_ne!(a.creds.hubspot_token.expose_secret(), b.creds.hubspot_token.expose_secret());
+        assert_ne!(
+            a.creds.hubspot_token.expose_secret(),
+            b.creds.hubspot_token.expose_secret()
+        );
         assert_ne!(a.mailchimp.account_id, b.mailchimp.account_id);
         assert_ne!(a.hubspot, b.hubspot);
     }

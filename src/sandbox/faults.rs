@@ -55,10 +55,7 @@ pub enum FaultParseError {
     #[error("unknown fault kind {0:?}; kinds: {kinds}", kinds = FAULT_KINDS.join(", "))]
     UnknownKind(String),
     #[error("fault kind {kind:?} needs a value, as in {example}")]
-    MissingValue {
-        kind: &'static str,
-        example: &'static str,
-    },
+    MissingValue { kind: &'static str, example: &'static str },
     #[error("fault kind {kind:?} takes no value (got {value:?})")]
     UnexpectedValue { kind: &'static str, value: String },
     #[error("bad value {value:?} for fault kind {kind:?}: {reason}")]
@@ -114,17 +111,11 @@ fn number(
         value: value.to_owned(),
         reason,
     };
-    let n: u64 = value
-        .parse()
-        .map_err(|_| bad("not a whole number".to_owned()))?;
+    let n: u64 = value.parse().map_err(|_| bad("not a whole number".to_owned()))?;
     if range.contains(&n) {
         Ok(n)
     } else {
-        Err(bad(format!(
-            "must be between {} and {}",
-            range.start(),
-            range.end()
-        )))
+        Err(bad(format!("must be between {} and {}", range.start(), range.end())))
     }
 }
 
@@ -272,9 +263,7 @@ fn shutting_down() -> Response {
 /// the way a proxy that cut a connection short would deliver it.
 async fn malformed(real: Response) -> Response {
     // The sandbox's own bodies are small; the cap only bounds memory.
-    let bytes = to_bytes(real.into_body(), 16 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
+    let bytes = to_bytes(real.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
     let body = truncate_json(&bytes);
     Response::builder()
         .status(StatusCode::OK)
@@ -324,7 +313,10 @@ mod tests {
     #[test]
     fn bad_spellings_say_what_is_wrong() {
         let err = "slow".parse::<Fault>().unwrap_err().to_string();
-        assert!(err.contains("latency:MS, hang, status:CODE, ratelimit:SECONDS, auth, malformed"), "{err}");
+        assert!(
+            err.contains("latency:MS, hang, status:CODE, ratelimit:SECONDS, auth, malformed"),
+            "{err}"
+        );
         let err = "latency".parse::<Fault>().unwrap_err().to_string();
         assert!(err.contains("latency:800"), "{err}");
         let err = "status:200".parse::<Fault>().unwrap_err().to_string();
@@ -344,12 +336,22 @@ mod tests {
         let err = parse_fault_arg("salesforce=hang").unwrap_err();
         assert!(err.contains("mailchimp, hubspot, wordpress, website"), "{err}");
         assert!(parse_fault_arg("hubspot").unwrap_err().contains("SOURCE=KIND"));
-        assert!(parse_fault_arg("hubspot=boom").unwrap_err().contains("unknown fault kind"));
+        assert!(
+            parse_fault_arg("hubspot=boom")
+                .unwrap_err()
+                .contains("unknown fault kind")
+        );
     }
 
     #[test]
     fn truncated_bodies_never_parse() {
-        for body in [&b"{\"health_status\":\"Everything's Chimpy!\"}"[..], b"", b"12345678", b"[]", b"<html>"] {
+        for body in [
+            &b"{\"health_status\":\"Everything's Chimpy!\"}"[..],
+            b"",
+            b"12345678",
+            b"[]",
+            b"<html>",
+        ] {
             let cut = truncate_json(body);
             assert!(serde_json::from_slice::<serde_json::Value>(&cut).is_err(), "{cut:?}");
         }

@@ -96,7 +96,10 @@ fn rate_limit_headers(headers: &mut HeaderMap, a: &Admission) {
     };
     set("x-hubspot-ratelimit-max", a.max as u64);
     set("x-hubspot-ratelimit-remaining", a.remaining as u64);
-    set("x-hubspot-ratelimit-interval-milliseconds", a.interval.as_millis() as u64);
+    set(
+        "x-hubspot-ratelimit-interval-milliseconds",
+        a.interval.as_millis() as u64,
+    );
     set("x-hubspot-ratelimit-daily", a.daily_max);
     set("x-hubspot-ratelimit-daily-remaining", a.daily_remaining);
 }
@@ -193,11 +196,7 @@ fn contact_json(contact: &Contact, requested: &[String]) -> Value {
     let wanted: Vec<&str> = if requested.is_empty() {
         DEFAULT_PROPERTIES.to_vec()
     } else {
-        requested
-            .iter()
-            .map(String::as_str)
-            .chain(ALWAYS_PROPERTIES)
-            .collect()
+        requested.iter().map(String::as_str).chain(ALWAYS_PROPERTIES).collect()
     };
     // Properties the record does not have are left out, not sent as null.
     let properties: Map<String, Value> = wanted
@@ -276,10 +275,7 @@ pub(crate) fn error_response(status: StatusCode) -> Response {
         404 => ("Resource not found", "OBJECT_NOT_FOUND"),
         409 => ("Conflict", "CONFLICT"),
         429 => return too_many_requests(),
-        _ => (
-            status.canonical_reason().unwrap_or("internal error"),
-            "INTERNAL_ERROR",
-        ),
+        _ => (status.canonical_reason().unwrap_or("internal error"), "INTERNAL_ERROR"),
     };
     error(status, message, category)
 }

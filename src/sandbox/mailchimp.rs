@@ -126,9 +126,7 @@ async fn not_found() -> Response {
 
 async fn require_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     match auth::basic(req.headers()) {
-        Basic::Present { password, .. } if state.creds.mailchimp_key_matches(&password) => {
-            next.run(req).await
-        }
+        Basic::Present { password, .. } if state.creds.mailchimp_key_matches(&password) => next.run(req).await,
         Basic::Present { .. } => invalid_key(),
         Basic::Missing | Basic::Malformed => problem(
             StatusCode::UNAUTHORIZED,
@@ -139,11 +137,7 @@ async fn require_key(State(state): State<Arc<AppState>>, req: Request, next: Nex
 }
 
 /// Counts requests that carry the valid key; the 11th at once gets 429.
-async fn limit_connections(
-    State(state): State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn limit_connections(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let valid = matches!(
         auth::basic(req.headers()),
         Basic::Present { ref password, .. } if state.creds.mailchimp_key_matches(password)
@@ -197,7 +191,10 @@ pub(crate) fn error_response(status: StatusCode) -> Response {
         401 => return invalid_key(),
         403 => ("Forbidden", "You don't have permission to access this resource."),
         404 => ("Resource Not Found", "The requested resource could not be found."),
-        405 => ("Method Not Allowed", "The requested method and resource are not compatible."),
+        405 => (
+            "Method Not Allowed",
+            "The requested method and resource are not compatible.",
+        ),
         429 => return too_many_requests(),
         500 => (
             "Internal Server Error",

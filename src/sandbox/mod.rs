@@ -5,6 +5,16 @@
 //!
 //! Test infrastructure for `mops demo`, `mops sandbox` and the tests; never a
 //! substitute for the real connectors.
+//!
+//! Routes (see API-FACTS.md for the contracts):
+//! - `/mailchimp/3.0/ping`, `/mailchimp/3.0/` (Basic, key as password; 10
+//!   simultaneous requests per key)
+//! - `/hubspot/crm/v3/objects/contacts` (Bearer; 100 requests per rolling 10 s)
+//! - `/wordpress/wp-json/` (Basic, user and application password)
+//! - `/website/`, `/website/health` (no auth)
+//! - `/_sandbox/faults` (GET lists), `/_sandbox/faults/{source}` (PUT
+//!   `{"kind": "status:503"}` sets, DELETE clears), `/_sandbox/stats` (GET:
+//!   requests in flight, Mailchimp connections, HubSpot window count)
 
 mod auth;
 mod config_out;
@@ -22,10 +32,11 @@ mod wordpress;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -67,6 +78,8 @@ pub(crate) struct AppState {
     pub(crate) origin: String,
     /// Fired on shutdown; releases hung and delayed requests.
     pub(crate) shutdown: CancellationToken,
+    /// Requests to the sources (not the control endpoint) being served now.
+    pub(crate) in_flight: AtomicUsize,
 }
 
 /// A running sandbox server. Dropping it stops the server without waiting;
@@ -111,6 +124,7 @@ pub async fn spawn(opts: SandboxOptions) -> eyre::Result<Sandbox> {
         hubspot: hubspot::HubspotState::new(hubspot),
         origin: format!("http://{addr}"),
         shutdown: CancellationToken::new(),
+        in_flight: AtomicUsize::new(0),
     });
 
     let app = router(Arc::clone(&state));
@@ -184,9 +198,9 @@ fn router(state: Arc<AppState>) -> Router {
         .nest("/hubspot", hubspot::router(Arc::clone(&state)))
         .nest("/wordpress", wordpress::router(Arc::clone(&state)))
         .merge(website::router(Arc::clone(&state)))
-        .nest("/_sandbox", control::router(state))
+        .nest("/_sandbox", control::router(Arc::clone(&state)))
         .fallback(unknown_prefix)
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state, log_request))
 }
 
 async fn unknown_prefix() -> Response {
@@ -200,10 +214,11 @@ async fn unknown_prefix() -> Response {
 
 /// One debug line per answered request. Only method and path: query strings
 /// can carry keys (HubSpot's legacy `hapikey`), headers do.
-async fn log_request(req: Request, next: Next) -> Response {
+async fn log_request(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = Instant::now();
+    let _counted = (!path.starts_with("/_sandbox/")).then(|| InFlight::enter(&state.in_flight));
     let response = next.run(req).await;
     tracing::debug!(
         %method,
@@ -213,4 +228,20 @@ async fn log_request(req: Request, next: Next) -> Response {
         "sandbox request"
     );
     response
+}
+
+/// Counts a request while it is being served, hung or cancelled ones included.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicUsize) -> InFlight<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }

@@ -16,12 +16,7 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    pub(crate) const ALL: [Source; 4] = [
-        Source::Mailchimp,
-        Source::Hubspot,
-        Source::Wordpress,
-        Source::Website,
-    ];
+    pub(crate) const ALL: [Source; 4] = [Source::Mailchimp, Source::Hubspot, Source::Wordpress, Source::Website];
 
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -16,12 +16,7 @@ use super::faults::{self, FaultCtx};
 use super::source::Source;
 
 const SITE_NAME: &str = "Acme Blog";
-const NAMESPACES: [&str; 4] = [
-    "oembed/1.0",
-    "wp/v2",
-    "wp-site-health/v1",
-    "wp-block-editor/v1",
-];
+const NAMESPACES: [&str; 4] = ["oembed/1.0", "wp/v2", "wp-site-health/v1", "wp-block-editor/v1"];
 
 /// Outermost first: faults, application-password check, handlers.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
@@ -90,11 +85,7 @@ async fn no_route() -> Response {
     )
 }
 
-async fn require_app_password(
-    State(state): State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn require_app_password(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     match auth::basic(req.headers()) {
         Basic::Present { user, password } => {
             if user != state.creds.wordpress_user {
@@ -161,10 +152,7 @@ pub(crate) fn error_response(status: StatusCode) -> Response {
             "internal_server_error",
             "<p>There has been a critical error on this website.</p>",
         ),
-        _ => (
-            "http_request_failed",
-            status.canonical_reason().unwrap_or("Error"),
-        ),
+        _ => ("http_request_failed", status.canonical_reason().unwrap_or("Error")),
     };
     error(status, code, message)
 }

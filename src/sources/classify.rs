@@ -65,10 +65,9 @@ fn classify_error(err: &HttpError, ctx: &ProbeContext) -> Probe {
         HttpError::Request { detail, .. } => {
             format!("request failed: {}{}", innermost(detail), attempts_note(attempts))
         }
-        HttpError::CircuitOpen { until, .. } => format!(
-            "circuit open after repeated failures; next try at {}",
-            clock(*until)
-        ),
+        HttpError::CircuitOpen { until, .. } => {
+            format!("circuit open after repeated failures; next try at {}", clock(*until))
+        }
         HttpError::ReadOnly { .. } => "refused by read-only mode".to_owned(),
     };
     let circuit = match err {
@@ -117,10 +116,7 @@ fn classify_response(
                         fmt_secs(wait),
                         clock(ctx.now.checked_add(wait).unwrap_or(ctx.now))
                     ),
-                    None => format!(
-                        "rate limited (HTTP 429){}{said}",
-                        attempts_note(resp.attempts)
-                    ),
+                    None => format!("rate limited (HTTP 429){}{said}", attempts_note(resp.attempts)),
                 },
             ),
             500..=599 => (
@@ -165,15 +161,29 @@ fn healthy(line: String, resp: &Response, slow: Duration) -> (HealthStatus, Stri
     }
 }
 
-/// The JSON body of the endpoint, or the Broken verdict saying why not.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
-    resp: &Response,
-    endpoint: &str,
-) -> Result<T, BodyVerdict> {
+/// The endpoint's JSON object body as `T`, or the Broken verdict saying why not.
+pub fn parse_json<T: serde::de::DeserializeOwned>(resp: &Response, endpoint: &str) -> Result<T, BodyVerdict> {
     let value: serde_json::Value = serde_json::from_slice(&resp.body)
         .map_err(|e| BodyVerdict::Broken(format!("malformed JSON from {endpoint}: {e}")))?;
-    serde_json::from_value(value)
-        .map_err(|e| BodyVerdict::Broken(format!("unexpected JSON from {endpoint}: {e}")))
+    // serde would read a struct from an array too, with a baffling message.
+    if !value.is_object() {
+        return Err(BodyVerdict::Broken(format!(
+            "unexpected JSON from {endpoint}: expected an object, got {}",
+            json_kind(&value)
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| BodyVerdict::Broken(format!("unexpected JSON from {endpoint}: {e}")))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn attempts_note(attempts: u32) -> String {
@@ -261,7 +271,10 @@ mod tests {
         let p = run(&resp(200, "{}"));
         assert_eq!(p.status, HealthStatus::Ok);
         assert_eq!(p.summary, "Everything's Chimpy!");
-        assert_eq!((p.http_status, p.attempts, p.request_id.as_str()), (Some(200), 1, "req-1"));
+        assert_eq!(
+            (p.http_status, p.attempts, p.request_id.as_str()),
+            (Some(200), 1, "req-1")
+        );
         assert_eq!(p.vendor_error, None);
     }
 
@@ -348,7 +361,10 @@ mod tests {
     fn long_vendor_messages_are_cut_in_the_summary_only() {
         let long = "x".repeat(300);
         let p = classify(Ok(&resp(401, "")), &ctx(), ok_judge, |_| {
-            Some(VendorError { code: None, message: long.clone() })
+            Some(VendorError {
+                code: None,
+                message: long.clone(),
+            })
         });
         assert!(p.summary.chars().count() < 140);
         assert_eq!(p.vendor_error.unwrap().message, long);

@@ -51,10 +51,7 @@ pub(crate) fn judge(resp: &Response, expect_body: Option<&str>) -> BodyVerdict {
         Some(needle) if String::from_utf8_lossy(&resp.body).contains(needle) => {
             BodyVerdict::Healthy(format!("{healthy}, body has {needle:?}"))
         }
-        Some(needle) => BodyVerdict::Broken(format!(
-            "HTTP {} but body lacks {needle:?}",
-            resp.status.as_u16()
-        )),
+        Some(needle) => BodyVerdict::Broken(format!("HTTP {} but body lacks {needle:?}", resp.status.as_u16())),
     }
 }
 

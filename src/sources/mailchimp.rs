@@ -93,16 +93,7 @@ impl Connector for Mailchimp {
             user: BASIC_USER.to_owned(),
             password: self.api_key.clone(),
         });
-        let probe = run_probe(
-            &self.client,
-            request,
-            ENDPOINT,
-            200,
-            self.slow,
-            judge,
-            mailchimp_error,
-        )
-        .await;
+        let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, mailchimp_error).await;
         PollReport { probe }
     }
 }

@@ -60,9 +60,7 @@ impl BuildError {
 }
 
 fn resolve(cfg: &SourceConfig, field: &'static str, secret: &SecretRef) -> Result<SecretString, BuildError> {
-    secret
-        .resolve()
-        .map_err(|e| BuildError::new(cfg, field, e.to_string()))
+    secret.resolve().map_err(|e| BuildError::new(cfg, field, e.to_string()))
 }
 
 /// Resolves the source's secrets and builds its connector on the shared core.
@@ -82,7 +80,10 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
                 })?,
             };
             let client = core
-                .source(&cfg.name, Policy::mailchimp().with_timeout(cfg.timeout))
+                .source(
+                    &cfg.name,
+                    Policy::mailchimp().with_timeout(cfg.timeout).with_budget(cfg.interval),
+                )
                 .with_secrets([key.clone()]);
             Arc::new(Mailchimp::new(&cfg.name, client, &base, key, cfg.slow).map_err(bad_base)?)
         }
@@ -97,7 +98,9 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
                 None => url::Url::parse(config::HUBSPOT_BASE_URL)
                     .map_err(|e| BuildError::new(cfg, "base_url", e.to_string()))?,
             };
-            let policy = Policy::hubspot(*tier, rate_limit.map(Into::into)).with_timeout(cfg.timeout);
+            let policy = Policy::hubspot(*tier, rate_limit.map(Into::into))
+                .with_timeout(cfg.timeout)
+                .with_budget(cfg.interval);
             let client = core.source(&cfg.name, policy).with_secrets([token.clone()]);
             Arc::new(Hubspot::new(&cfg.name, client, &base, token, cfg.slow).map_err(bad_base)?)
         }
@@ -111,12 +114,12 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
                 )
             })?;
             let client = core
-                .source(&cfg.name, Policy::wordpress().with_timeout(cfg.timeout))
+                .source(
+                    &cfg.name,
+                    Policy::wordpress().with_timeout(cfg.timeout).with_budget(cfg.interval),
+                )
                 .with_secrets([password.clone()]);
-            Arc::new(
-                Wordpress::new(&cfg.name, client, &base, user.clone(), password, cfg.slow)
-                    .map_err(bad_base)?,
-            )
+            Arc::new(Wordpress::new(&cfg.name, client, &base, user.clone(), password, cfg.slow).map_err(bad_base)?)
         }
         SourceSettings::Http {
             url,
@@ -129,7 +132,10 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
                 .map(|(_, v)| SecretString::from(v.into_owned()))
                 .collect();
             let client = core
-                .source(&cfg.name, Policy::http_check().with_timeout(cfg.timeout))
+                .source(
+                    &cfg.name,
+                    Policy::http_check().with_timeout(cfg.timeout).with_budget(cfg.interval),
+                )
                 .with_secrets(query_secrets);
             Arc::new(HttpCheck::new(
                 &cfg.name,

@@ -29,11 +29,15 @@ mod tests {
     #[test]
     fn keeps_the_base_path_prefix() {
         assert_eq!(
-            join(&u("https://us14.api.mailchimp.com/3.0"), &["ping"]).unwrap().as_str(),
+            join(&u("https://us14.api.mailchimp.com/3.0"), &["ping"])
+                .unwrap()
+                .as_str(),
             "https://us14.api.mailchimp.com/3.0/ping"
         );
         assert_eq!(
-            join(&u("https://us14.api.mailchimp.com/3.0/"), &["ping"]).unwrap().as_str(),
+            join(&u("https://us14.api.mailchimp.com/3.0/"), &["ping"])
+                .unwrap()
+                .as_str(),
             "https://us14.api.mailchimp.com/3.0/ping"
         );
         assert_eq!(
@@ -45,10 +49,7 @@ mod tests {
     #[test]
     fn empty_segment_gives_one_trailing_slash() {
         for base in ["https://blog.example/wp-json", "https://blog.example/wp-json/"] {
-            assert_eq!(
-                join(&u(base), &[""]).unwrap().as_str(),
-                "https://blog.example/wp-json/"
-            );
+            assert_eq!(join(&u(base), &[""]).unwrap().as_str(), "https://blog.example/wp-json/");
         }
     }
 

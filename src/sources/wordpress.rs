@@ -72,10 +72,7 @@ struct ErrorBody {
 pub fn wordpress_error(body: &[u8]) -> Option<VendorError> {
     let e: ErrorBody = serde_json::from_slice(body).ok()?;
     let message = e.message.or_else(|| e.code.clone())?;
-    Some(VendorError {
-        code: e.code,
-        message,
-    })
+    Some(VendorError { code: e.code, message })
 }
 
 #[async_trait]
@@ -93,16 +90,7 @@ impl Connector for Wordpress {
             user: self.user.clone(),
             password: self.app_password.clone(),
         });
-        let probe = run_probe(
-            &self.client,
-            request,
-            ENDPOINT,
-            200,
-            self.slow,
-            judge,
-            wordpress_error,
-        )
-        .await;
+        let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, wordpress_error).await;
         PollReport { probe }
     }
 }
@@ -113,7 +101,8 @@ mod tests {
 
     #[test]
     fn rest_error_becomes_vendor_error() {
-        let body = br#"{"code":"rest_not_logged_in","message":"You are not currently logged in.","data":{"status":401}}"#;
+        let body =
+            br#"{"code":"rest_not_logged_in","message":"You are not currently logged in.","data":{"status":401}}"#;
         let e = wordpress_error(body).unwrap();
         assert_eq!(e.code.as_deref(), Some("rest_not_logged_in"));
         assert_eq!(e.message, "You are not currently logged in.");

@@ -29,7 +29,13 @@ pub fn render(model: &Model, index: usize, frame: &mut Frame, area: Rect, theme:
         .border_type(theme.border_type(true))
         .border_style(theme.focused_border)
         .title(Line::from(title))
-        .title(Line::from(Span::styled(format!(" {}/{} ", index + 1, model.sources.len()), theme.dim)).right_aligned());
+        .title(
+            Line::from(Span::styled(
+                format!(" {}/{} ", index + 1, model.sources.len()),
+                theme.dim,
+            ))
+            .right_aligned(),
+        );
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -45,7 +51,10 @@ pub fn render(model: &Model, index: usize, frame: &mut Frame, area: Rect, theme:
     if spark_area.height > 0 {
         let data = s.sparkline_ms();
         let spark = Sparkline::default()
-            .block(Block::new().title(Span::styled(format!("Latency, last {} polls (gaps are failures)", data.len()), theme.dim)))
+            .block(Block::new().title(Span::styled(
+                format!("Latency, last {} polls (gaps are failures)", data.len()),
+                theme.dim,
+            )))
             .data(&data)
             .style(theme.status(HealthStatus::Ok));
         frame.render_widget(spark, spark_area);
@@ -65,14 +74,26 @@ fn facts(model: &Model, index: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
 
     let status_spans = match s.status(now) {
-        Some(st) => vec![Span::styled(st.label().to_string(), theme.status(st)), Span::raw(format!("  {}", s.reason(now)))],
+        Some(st) => vec![
+            Span::styled(st.label().to_string(), theme.status(st)),
+            Span::raw(format!("  {}", s.reason(now))),
+        ],
         None => vec![Span::styled(s.reason(now), theme.dim)],
     };
     lines.push(row("Status", status_spans));
 
     if let Some((probe, at)) = &s.last {
-        let mut checked = format!("{} ago at {} · took {}", human_duration(elapsed(*at, now)), clock(*at, &model.tz), human_latency(probe.latency));
-        checked.push_str(&format!(" · {} attempt{}", probe.attempts, if probe.attempts == 1 { "" } else { "s" }));
+        let mut checked = format!(
+            "{} ago at {} · took {}",
+            human_duration(elapsed(*at, now)),
+            clock(*at, &model.tz),
+            human_latency(probe.latency)
+        );
+        checked.push_str(&format!(
+            " · {} attempt{}",
+            probe.attempts,
+            if probe.attempts == 1 { "" } else { "s" }
+        ));
         if let Some(code) = probe.http_status {
             checked.push_str(&format!(" · HTTP {code}"));
         }
@@ -92,11 +113,24 @@ fn facts(model: &Model, index: usize, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(row("Latency", plain(format!("p50 {} · p95 {}", pct(50), pct(95)))));
     if let Some(rate) = s.error_rate() {
         let bad = s.history.iter().filter(|h| !h.status.is_good()).count();
-        lines.push(row("Errors", plain(format!("{bad} of the last {} polls ({:.0}%)", s.history.len(), rate * 100.0))));
+        lines.push(row(
+            "Errors",
+            plain(format!(
+                "{bad} of the last {} polls ({:.0}%)",
+                s.history.len(),
+                rate * 100.0
+            )),
+        ));
     }
     if let Some(r) = s.rate_limit() {
-        let window = r.window.map_or(String::new(), |w| format!(" per {}", human_duration(w)));
-        let origin = if r.from_headers { "vendor headers" } else { "client-side limiter" };
+        let window = r
+            .window
+            .map_or(String::new(), |w| format!(" per {}", human_duration(w)));
+        let origin = if r.from_headers {
+            "vendor headers"
+        } else {
+            "client-side limiter"
+        };
         let mut text = format!("{} of {} left{window} ({origin})", r.remaining, r.limit);
         if let (Some(left), Some(max)) = (r.daily_remaining, r.daily_limit) {
             text.push_str(&format!(" · daily {left} of {max}"));
@@ -110,14 +144,20 @@ fn facts(model: &Model, index: usize, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(row("Last good", plain(last_good)));
     let next = match (s.polling_since, s.next_poll) {
         (Some(since), _) => format!("polling now (for {})", human_duration(elapsed(since, now))),
-        (None, Some(next)) => format!("in {} · every {}", human_duration(elapsed(now, next)), human_duration(s.interval)),
+        (None, Some(next)) => format!(
+            "in {} · every {}",
+            human_duration(elapsed(now, next)),
+            human_duration(s.interval)
+        ),
         (None, None) => format!("every {}", human_duration(s.interval)),
     };
     lines.push(row("Next poll", plain(next)));
     let circuit = match s.circuit() {
         Some(CircuitState::Closed) | None => "closed".to_string(),
         Some(CircuitState::HalfOpen) => "half-open: the next request is a trial".to_string(),
-        Some(CircuitState::Open { until }) => format!("open: requests fail fast for {}", human_duration(elapsed(now, until))),
+        Some(CircuitState::Open { until }) => {
+            format!("open: requests fail fast for {}", human_duration(elapsed(now, until)))
+        }
     };
     lines.push(row("Circuit", plain(circuit)));
     lines
@@ -131,7 +171,10 @@ fn errors(model: &Model, index: usize, frame: &mut Frame, area: Rect, theme: &Th
     let title = Line::from(Span::styled(format!("Recent errors ({})", s.errors.len()), theme.title));
     let block = Block::new().title(title);
     if s.errors.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled("none since mops started", theme.dim)).block(block), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled("none since mops started", theme.dim)).block(block),
+            area,
+        );
         return;
     }
     let fixed = 8 + 1 + 12 + 1 + 4 + 1 + 18 + 1 + 8 + 1;
@@ -155,5 +198,8 @@ fn errors(model: &Model, index: usize, frame: &mut Frame, area: Rect, theme: &Th
         Constraint::Length(8),
         Constraint::Min(10),
     ];
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1).block(block), area);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1).block(block),
+        area,
+    );
 }

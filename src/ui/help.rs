@@ -22,17 +22,23 @@ const STATUSES: [(HealthStatus, &str); 6] = [
 pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines: Vec<Line> = bindings()
         .iter()
-        .map(|b| Line::from(vec![Span::styled(format!(" {:<10}", b.keys), theme.key), Span::raw(b.help)]))
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!(" {:<10}", b.keys), theme.key),
+                Span::raw(b.help),
+            ])
+        })
         .collect();
     // The status legend only when it fits: keys matter more.
     let room = area.height.saturating_sub(2) as usize;
     if lines.len() + 1 + STATUSES.len() <= room {
         lines.push(Line::from(""));
-        lines.extend(
-            STATUSES
-                .iter()
-                .map(|(s, what)| Line::from(vec![Span::styled(format!(" {:<13}", s.label()), theme.status(*s)), Span::raw(*what)])),
-        );
+        lines.extend(STATUSES.iter().map(|(s, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {:<13}", s.label()), theme.status(*s)),
+                Span::raw(*what),
+            ])
+        }));
     }
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 3;
     let rect = centered(area, width, lines.len() as u16 + 2);

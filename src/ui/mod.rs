@@ -26,12 +26,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
         too_small(frame, area, &theme);
         return;
     }
-    let [header, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
 
     widgets::header(model, frame, header, &theme);
     match model.screen {
@@ -52,10 +48,17 @@ pub fn view(model: &Model, frame: &mut Frame) {
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     let lines = vec![
         Line::from(Span::styled("Terminal too small", theme.warn)),
-        Line::from(format!("{}x{} here, mops needs {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height)),
+        Line::from(format!(
+            "{}x{} here, mops needs {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        )),
         Line::from("Enlarge the window, or press q to quit"),
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 2;
-    let rect = Rect { y: area.y + top, height: area.height - top, ..area };
+    let rect = Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), rect);
 }

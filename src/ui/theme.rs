@@ -26,13 +26,28 @@ impl Theme {
             color,
             title: Style::new().add_modifier(Modifier::BOLD),
             dim: pick(Style::new().fg(Color::DarkGray), Style::new()),
-            key: pick(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD), Style::new().add_modifier(Modifier::BOLD)),
-            warn: pick(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD), Style::new().add_modifier(Modifier::BOLD)),
-            header: pick(Style::new().bg(Color::Blue).fg(Color::White), Style::new().add_modifier(Modifier::REVERSED)),
+            key: pick(
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            warn: pick(
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            header: pick(
+                Style::new().bg(Color::Blue).fg(Color::White),
+                Style::new().add_modifier(Modifier::REVERSED),
+            ),
             selected: Style::new().add_modifier(Modifier::REVERSED),
             focused_border: pick(Style::new().fg(Color::Cyan), Style::new().add_modifier(Modifier::BOLD)),
             border: pick(Style::new().fg(Color::DarkGray), Style::new()),
-            badge: pick(Style::new().bg(Color::Red).fg(Color::White).add_modifier(Modifier::BOLD), Style::new().add_modifier(Modifier::BOLD)),
+            badge: pick(
+                Style::new()
+                    .bg(Color::Red)
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
         }
     }
 

@@ -13,7 +13,10 @@ use crate::app::keymap::Scope;
 use crate::app::{Model, Pane, Screen, bindings};
 
 pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut left = vec![Span::styled(" mops ", theme.header.patch(theme.title)), Span::styled(format!(" {} ", model.title), theme.header)];
+    let mut left = vec![
+        Span::styled(" mops ", theme.header.patch(theme.title)),
+        Span::styled(format!(" {} ", model.title), theme.header),
+    ];
     if model.readonly {
         left.push(Span::styled(" READ-ONLY ", theme.badge));
     }
@@ -26,7 +29,10 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         None => right.push(Span::styled("polling… ", theme.header)),
         Some(_) => {
             for (status, n) in model.status_counts() {
-                right.push(Span::styled(format!("{} {n}", status.label()), theme.header.patch(theme.status(status))));
+                right.push(Span::styled(
+                    format!("{} {n}", status.label()),
+                    theme.header.patch(theme.status(status)),
+                ));
                 right.push(Span::styled(" ", theme.header));
             }
         }
@@ -62,13 +68,18 @@ pub fn status_bar(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         // Put the context's own keys first, the global ones after.
         keys.sort_by_key(|(k, _)| matches!(*k, "?" | "q" | "Tab"));
         if let Screen::SourceDetail(_) = model.screen {
-            keys.iter_mut().filter(|(k, _)| k.starts_with('↑')).for_each(|e| e.1 = "source");
+            keys.iter_mut()
+                .filter(|(k, _)| k.starts_with('↑'))
+                .for_each(|e| e.1 = "source");
         }
         keys
     };
     let mut spans = Vec::new();
     for (key, what) in keys {
-        let entry = [Span::styled(format!(" {key}"), theme.key), Span::styled(format!(" {what} "), theme.dim)];
+        let entry = [
+            Span::styled(format!(" {key}"), theme.key),
+            Span::styled(format!(" {what} "), theme.dim),
+        ];
         let width: usize = spans.iter().map(Span::width).sum::<usize>() + entry.iter().map(Span::width).sum::<usize>();
         if width > area.width as usize {
             break;
@@ -133,6 +144,13 @@ pub fn centered_lines(lines: Vec<Line<'static>>, area: Rect) -> (Paragraph<'stat
     let width = area.width.max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
     let top = area.height.saturating_sub(rows as u16) / 2;
-    let rect = Rect { y: area.y + top, height: area.height - top, ..area };
-    (Paragraph::new(lines).alignment(Alignment::Center).style(Style::new()), rect)
+    let rect = Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
+    (
+        Paragraph::new(lines).alignment(Alignment::Center).style(Style::new()),
+        rect,
+    )
 }

@@ -41,7 +41,12 @@ pub fn healthy_model() -> Model {
         source("wordpress", SourceKind::Wordpress),
         source("website", SourceKind::Http),
     ];
-    let summaries = ["Everything's Chimpy!", "contacts readable", "Acme Blog", "HTTP 200, body matched"];
+    let summaries = [
+        "Everything's Chimpy!",
+        "contacts readable",
+        "Acme Blog",
+        "HTTP 200, body matched",
+    ];
     for (i, s) in sources.iter_mut().enumerate() {
         for poll in 0..20i64 {
             let ms = 80 + (i as u64 * 40) + ((poll as u64 * 37) % 90);
@@ -76,7 +81,11 @@ pub fn hubspot_down_model() -> Model {
     }
     let hubspot = &mut model.sources[1];
     for poll in 20..24i64 {
-        let mut p = probe(HealthStatus::Down, 3_100, "HTTP 503 Service Unavailable after 4 attempts");
+        let mut p = probe(
+            HealthStatus::Down,
+            3_100,
+            "HTTP 503 Service Unavailable after 4 attempts",
+        );
         p.attempts = 4;
         p.http_status = Some(503);
         p.vendor_error = Some(VendorError {

@@ -24,10 +24,7 @@ pub async fn start_with(seed: u64, faults: Vec<(String, Fault)>) -> Sandbox {
 
 /// Generous timeout: only the `hang` tests set a short one on purpose.
 pub fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
+    Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
 }
 
 pub fn url(sb: &Sandbox, path: &str) -> String {
@@ -43,19 +40,15 @@ pub fn mailchimp(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
 
 pub fn hubspot(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
     let token = sb.credentials().hubspot_token.expose_secret().to_owned();
-    client
-        .get(url(sb, &format!("/hubspot{path}")))
-        .bearer_auth(token)
+    client.get(url(sb, &format!("/hubspot{path}"))).bearer_auth(token)
 }
 
 pub fn wordpress(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
     let creds = sb.credentials();
-    client
-        .get(url(sb, &format!("/wordpress/wp-json{path}")))
-        .basic_auth(
-            &creds.wordpress_user,
-            Some(creds.wordpress_app_password.expose_secret().to_owned()),
-        )
+    client.get(url(sb, &format!("/wordpress/wp-json{path}"))).basic_auth(
+        &creds.wordpress_user,
+        Some(creds.wordpress_app_password.expose_secret().to_owned()),
+    )
 }
 
 pub fn website(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
@@ -82,10 +75,7 @@ pub fn content_type(response: &Response) -> String {
 }
 
 pub fn header(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
 }
 
 pub async fn json(response: Response) -> serde_json::Value {

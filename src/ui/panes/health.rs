@@ -141,14 +141,27 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
         return;
     }
     // The reason line under the table explains the selected row.
-    let [table_area, reason_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(area.height > 3))]).areas(area);
+    let [table_area, reason_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(area.height > 3))]).areas(area);
 
-    let name_width = model.sources.iter().map(|s| s.name.chars().count()).max().unwrap_or(6).clamp(6, 16) as u16;
+    let name_width = model
+        .sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 16) as u16;
     let cols = columns(area.width, name_width);
     let header = Row::new(cols.iter().map(|c| Cell::from(c.header()))).style(theme.dim);
-    let rows = model.sources.iter().map(|s| Row::new(cols.iter().map(|c| cell(*c, s, model, theme, name_width))));
+    let rows = model
+        .sources
+        .iter()
+        .map(|s| Row::new(cols.iter().map(|c| cell(*c, s, model, theme, name_width))));
     let widths = cols.iter().map(|c| Constraint::Length(c.width(name_width)));
-    let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(if focused { theme.selected } else { Style::new() });
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(if focused { theme.selected } else { Style::new() });
     // Only the visible window is drawn; ratatui scrolls to keep the selection in view.
     let mut state = TableState::default().with_selected(Some(model.selected.min(model.sources.len() - 1)));
     frame.render_stateful_widget(table, table_area, &mut state);
@@ -157,7 +170,13 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
         && let Some(source) = model.selected_source()
     {
         let status = source.status(model.now);
-        let style = status.map_or(theme.dim, |s| if s == HealthStatus::Ok { theme.dim } else { theme.status(s) });
+        let style = status.map_or(theme.dim, |s| {
+            if s == HealthStatus::Ok {
+                theme.dim
+            } else {
+                theme.status(s)
+            }
+        });
         let mut text = format!("{}: {}", source.name, source.reason(model.now));
         if let Some((probe, _)) = &source.last
             && !status.is_some_and(HealthStatus::is_good)
@@ -183,14 +202,26 @@ fn cell<'a>(col: Col, s: &'a SourceState, model: &Model, theme: &Theme, name_wid
             }
             None => Cell::from(Span::styled("polling…", theme.dim)),
         },
-        Col::P50 => s.latency_percentile(50).map_or_else(dash, |d| Cell::from(human_latency(d))),
-        Col::P95 => s.latency_percentile(95).map_or_else(dash, |d| Cell::from(human_latency(d))),
+        Col::P50 => s
+            .latency_percentile(50)
+            .map_or_else(dash, |d| Cell::from(human_latency(d))),
+        Col::P95 => s
+            .latency_percentile(95)
+            .map_or_else(dash, |d| Cell::from(human_latency(d))),
         Col::Trend => {
             let values = s.sparkline_ms();
-            if values.is_empty() { dash() } else { Cell::from(sparkline(&values, TREND_WIDTH as usize)) }
+            if values.is_empty() {
+                dash()
+            } else {
+                Cell::from(sparkline(&values, TREND_WIDTH as usize))
+            }
         }
-        Col::Errors => s.error_rate().map_or_else(dash, |r| Cell::from(format!("{:.0}%", r * 100.0))),
-        Col::Headroom => s.rate_limit().map_or_else(dash, |r| Cell::from(format!("{:.0}%", r.headroom() * 100.0))),
+        Col::Errors => s
+            .error_rate()
+            .map_or_else(dash, |r| Cell::from(format!("{:.0}%", r * 100.0))),
+        Col::Headroom => s
+            .rate_limit()
+            .map_or_else(dash, |r| Cell::from(format!("{:.0}%", r.headroom() * 100.0))),
         Col::LastGood => match s.last_good_age(now) {
             Some(age) => Cell::from(human_duration(age)),
             None if s.last.is_some() => Cell::from(Span::styled("never", theme.warn)),
@@ -198,7 +229,9 @@ fn cell<'a>(col: Col, s: &'a SourceState, model: &Model, theme: &Theme, name_wid
         },
         Col::Next => match (s.polling_since, s.next_poll) {
             (Some(_), _) => Cell::from("now"),
-            (None, Some(next)) if next > now => Cell::from(human_duration(crate::app::source_state::elapsed(now, next))),
+            (None, Some(next)) if next > now => {
+                Cell::from(human_duration(crate::app::source_state::elapsed(now, next)))
+            }
             (None, Some(_)) => Cell::from("due"),
             (None, None) => dash(),
         },
@@ -207,7 +240,10 @@ fn cell<'a>(col: Col, s: &'a SourceState, model: &Model, theme: &Theme, name_wid
             Some(CircuitState::HalfOpen) => Cell::from(Span::styled("half-open", theme.warn)),
             Some(CircuitState::Open { until }) => {
                 let left = crate::app::source_state::elapsed(now, until);
-                Cell::from(Span::styled(format!("open {}", human_duration(left)), theme.status(HealthStatus::Down)))
+                Cell::from(Span::styled(
+                    format!("open {}", human_duration(left)),
+                    theme.status(HealthStatus::Down),
+                ))
             }
             None => dash(),
         },

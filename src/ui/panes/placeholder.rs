@@ -17,17 +17,26 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
         Pane::Tasks => ("task", "a CMS (kind = \"wordpress\") or a CRM (kind = \"hubspot\")"),
         Pane::Health => return,
     };
-    let mut lines = vec![Line::from(Span::styled(format!("No {what} source connected yet"), theme.title))];
+    let mut lines = vec![Line::from(Span::styled(
+        format!("No {what} source connected yet"),
+        theme.title,
+    ))];
     let monitored: Vec<&str> = model
         .sources_for(pane)
         .filter(|(_, s)| s.kind != SourceKind::Http)
         .map(|(_, s)| s.name.as_str())
         .collect();
     if monitored.is_empty() {
-        lines.push(Line::from(Span::styled(format!("Needs {needs}: add a [[source]] to the config"), theme.dim)));
+        lines.push(Line::from(Span::styled(
+            format!("Needs {needs}: add a [[source]] to the config"),
+            theme.dim,
+        )));
     } else {
         lines.push(Line::from(Span::styled(
-            format!("Watching {} for health only: {what} sync is not built yet", monitored.join(", ")),
+            format!(
+                "Watching {} for health only: {what} sync is not built yet",
+                monitored.join(", ")
+            ),
             theme.dim,
         )));
     }
