@@ -218,6 +218,18 @@ fn secret_empty_env() {
 }
 
 #[test]
+fn secret_value_in_env() {
+    let text = expect_problem(
+        "secret_value_in_env.toml",
+        5,
+        11,
+        "source \"crm\" field token.env",
+        &["not an environment variable name", "not the secret itself"],
+    );
+    assert!(!text.contains("pat-na1"), "the pasted token was echoed: {text}");
+}
+
+#[test]
 fn field_of_another_kind() {
     expect_problem(
         "field_of_another_kind.toml",
@@ -279,7 +291,13 @@ fn bad_toml_syntax() {
 
 #[test]
 fn duplicate_key() {
-    expect_problem("duplicate_key.toml", 5, 1, "url", &["duplicate key"]);
+    expect_problem(
+        "duplicate_key.toml",
+        5,
+        1,
+        "url",
+        &["duplicate key", "already set above", "keep one"],
+    );
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn secret_file_readable_by_others_is_refused_like_ssh() {
     let report = config::check(&cfg);
     assert!(!report.passed());
     let text = report.to_string();
-    assert!(text.contains("FAIL  crm  (hubspot)  token: secret file"), "{text}");
+    assert!(text.contains("FAIL  crm  (hubspot)  4:9: token: secret file"), "{text}");
     assert!(!text.contains("SECRETVALUE"), "{text}");
 }
 
@@ -74,13 +74,19 @@ fn empty_and_missing_secret_files_name_the_path() {
     let empty = write(dir.path(), "empty", "\n");
     chmod(&empty, 0o600);
     let err = SecretRef::File(empty.clone()).resolve().unwrap_err();
-    assert_eq!(err.to_string(), format!("secret file {} is empty", empty.display()));
+    assert_eq!(
+        err.to_string(),
+        format!("secret file {} is empty; write the secret into it", empty.display())
+    );
 
     let missing = dir.path().join("nope");
     let err = SecretRef::File(missing.clone()).resolve().unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("secret file {} does not exist", missing.display())
+        format!(
+            "secret file {shown} does not exist; write the secret into it and run: chmod 600 {shown}",
+            shown = missing.display()
+        )
     );
 }
 
@@ -111,7 +117,7 @@ fn env_secret_resolves_from_the_process_environment() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "environment variable MOPS_TEST_SURELY_UNSET_4F2A is not set"
+        "environment variable MOPS_TEST_SURELY_UNSET_4F2A is not set; export it before running mops, or use { file = \"PATH\" }"
     );
 }
 
@@ -221,4 +227,30 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
             SourceKind::Wordpress
         ]
     );
+}
+
+#[test]
+fn a_directory_is_not_a_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = config::load(dir.path()).unwrap_err();
+    assert!(matches!(err, ConfigError::NotAFile { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("is a directory"), "{text}");
+    assert!(text.contains(".toml file itself"), "{text}");
+}
+
+#[test]
+fn non_utf8_config_points_at_the_first_bad_byte_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    // "café" in Latin-1 on line 2: the byte after "caf" is not UTF-8.
+    fs::write(&path, b"readonly = true\ntitle = \"caf\xe9 SECRETISH\"\n").unwrap();
+    let err = config::load(&path).unwrap_err();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 1, "{err}");
+    assert_eq!((problems[0].line, problems[0].column), (2, 13), "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("{}:2:13: ", path.display())), "{text}");
+    assert!(text.contains("save it as UTF-8"), "{text}");
+    assert!(!text.contains("SECRETISH"), "{text}");
 }

@@ -553,3 +553,37 @@ async fn no_secret_in_logs() {
     assert!(log.contains(&resp.request_id), "the log should mention the call: {log}");
     assert_clean(&log);
 }
+
+#[tokio::test]
+async fn a_retry_after_holds_back_the_next_calls_until_it_runs_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let c = client(Policy {
+        max_retries: 0,
+        ..fast()
+    });
+    let first = c.send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!((first.status.as_u16(), first.retry_after), (429, Some(Duration::from_secs(2))));
+
+    // The next poll comes before the vendor's wait is over: nothing is sent.
+    let held = c.send(Request::get(url(&server, "/r"))).await.unwrap_err();
+    assert!(matches!(held, HttpError::Waiting { .. }), "{held:?}");
+    assert_eq!(held.attempts(), 0);
+    assert!(held.to_string().starts_with("rate limited: the vendor asked to wait until "), "{held}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // A hold is no failure of the vendor's: the circuit stays closed.
+    assert_eq!(c.circuit(), CircuitState::Closed);
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let after = c.send(Request::get(url(&server, "/r"))).await.unwrap();
+    assert_eq!(after.status.as_u16(), 200);
+}

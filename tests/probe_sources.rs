@@ -301,6 +301,75 @@ async fn auth_failures_keep_vendor_code_and_message() {
 }
 
 #[tokio::test]
+async fn credentials_echoed_by_a_vendor_never_reach_the_probe() {
+    use base64::Engine;
+    let b64 = |pair: &str| base64::engine::general_purpose::STANDARD.encode(pair);
+    let mc_header = b64(&format!("mops:{MC_KEY}"));
+    let wp_header = b64(&format!("editor:{WP_PASSWORD}"));
+    let leaks = |probe: &Probe| {
+        let text = format!("{probe:?}");
+        [MC_KEY, HS_TOKEN, WP_PASSWORD, mc_header.as_str(), wp_header.as_str()]
+            .into_iter()
+            .filter(|s| text.contains(s))
+            .count()
+    };
+
+    // A proxy or vendor echoing the Authorization header it refused.
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ResponseTemplate::new(401).set_body_json(json!({
+            "title": "API Key Invalid", "status": 401,
+            "detail": format!("Authorization: Basic {mc_header} is not valid")})),
+    )
+    .await;
+    let probe = mailchimp(&server, policy(), SLOW).poll().await.probe;
+    assert_eq!(probe.status, HealthStatus::Auth);
+    assert!(
+        probe.summary.contains("Authorization: Basic *** is not valid"),
+        "{}",
+        probe.summary
+    );
+    assert_eq!(leaks(&probe), 0, "{probe:?}");
+
+    // A vendor quoting the token in its message and its category.
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ResponseTemplate::new(401).set_body_json(json!({
+            "status": "error", "message": format!("token {HS_TOKEN} is revoked"),
+            "category": format!("BAD_{HS_TOKEN}")})),
+    )
+    .await;
+    let probe = hubspot(&server, policy()).poll().await.probe;
+    assert_eq!(probe.status, HealthStatus::Auth);
+    assert_eq!(leaks(&probe), 0, "{probe:?}");
+
+    // A 200 whose unexpected shape serde quotes back in its error.
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"results": HS_TOKEN})),
+    )
+    .await;
+    let probe = hubspot(&server, policy()).poll().await.probe;
+    assert_eq!(probe.status, HealthStatus::Down);
+    assert!(probe.summary.contains("***"), "{}", probe.summary);
+    assert_eq!(leaks(&probe), 0, "{probe:?}");
+
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ResponseTemplate::new(403).set_body_json(json!({
+            "code": "rest_forbidden", "message": format!("Basic {wp_header} refused"), "data": {"status": 403}})),
+    )
+    .await;
+    let probe = wordpress(&server, policy()).poll().await.probe;
+    assert_eq!(probe.status, HealthStatus::Auth);
+    assert_eq!(leaks(&probe), 0, "{probe:?}");
+}
+
+#[tokio::test]
 async fn rate_limited_says_when_it_may_retry() {
     for kind in [SourceKind::Mailchimp, SourceKind::Hubspot, SourceKind::Wordpress] {
         let server = MockServer::start().await;
@@ -453,6 +522,27 @@ async fn http_check_expectations() {
     let missing = check(&server, "/page", 200, Some("Sign up")).poll().await.probe;
     assert_eq!(missing.status, HealthStatus::Down);
     assert_eq!(missing.summary, "HTTP 200 but body lacks \"Sign up\"");
+}
+
+#[tokio::test]
+async fn http_check_sees_an_expected_redirect_and_follows_others() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/click"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", format!("{}/landing", server.uri())))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/landing"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("welcome"))
+        .mount(&server)
+        .await;
+    // A click tracker must answer 302 itself.
+    let tracker = check(&server, "/click", 302, None).poll().await.probe;
+    assert_eq!((tracker.status, tracker.summary.as_str()), (HealthStatus::Ok, "HTTP 302"));
+    // A page check lands where the redirect leads.
+    let page = check(&server, "/click", 200, Some("welcome")).poll().await.probe;
+    assert_eq!(page.status, HealthStatus::Ok, "{page:?}");
 }
 
 #[tokio::test]
@@ -622,4 +712,69 @@ async fn mailchimp_default_base_comes_from_the_key() {
         },
     );
     assert!(sources::build(&core, &cfg).is_ok());
+}
+
+// ---- hostile answers ----
+
+#[tokio::test]
+async fn hostile_answers_are_classified_never_panic() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: Vec<(&str, ResponseTemplate, HealthStatus)> = vec![
+        (
+            "Retry-After of u64::MAX",
+            ResponseTemplate::new(429).insert_header("Retry-After", "18446744073709551615"),
+            HealthStatus::RateLimited,
+        ),
+        (
+            "Retry-After beyond u64",
+            ResponseTemplate::new(429).insert_header("Retry-After", "99999999999999999999999"),
+            HealthStatus::RateLimited,
+        ),
+        (
+            "negative Retry-After",
+            ResponseTemplate::new(503).insert_header("Retry-After", "-30"),
+            HealthStatus::Down,
+        ),
+        (
+            "Retry-After date far in the future",
+            ResponseTemplate::new(429).insert_header("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"),
+            HealthStatus::RateLimited,
+        ),
+        (
+            "garbage rate-limit headers",
+            ResponseTemplate::new(200)
+                .set_body_json(json!({}))
+                .insert_header("X-HubSpot-RateLimit-Max", "-1")
+                .insert_header("X-HubSpot-RateLimit-Remaining", "99999999999999999999999")
+                .insert_header("X-RateLimit-Limit", "ten")
+                .insert_header("X-RateLimit-Remaining", "1e3"),
+            HealthStatus::Down,
+        ),
+        (
+            "non-UTF-8 body",
+            ResponseTemplate::new(401).set_body_bytes(vec![0xff, 0xfe, 0x7b, 0x80]),
+            HealthStatus::Auth,
+        ),
+        (
+            "HTML where JSON belongs",
+            ResponseTemplate::new(200).set_body_string("<html><body>Just a moment...</body></html>"),
+            HealthStatus::Down,
+        ),
+        ("empty 200", ResponseTemplate::new(200), HealthStatus::Down),
+        (
+            "JSON nested past any sane depth",
+            ResponseTemplate::new(200).set_body_string(deep.clone()),
+            HealthStatus::Down,
+        ),
+    ];
+    for (what, template, expected) in cases {
+        for kind in [SourceKind::Mailchimp, SourceKind::Hubspot, SourceKind::Wordpress] {
+            let server = MockServer::start().await;
+            mount(&server, template.clone()).await;
+            let started = Instant::now();
+            let probe = poll_kind(kind, &server).await;
+            assert_eq!(probe.status, expected, "{what} from {kind:?}: {probe:?}");
+            assert!(started.elapsed() < Duration::from_secs(20), "{what} from {kind:?} took too long");
+        }
+    }
 }

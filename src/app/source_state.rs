@@ -201,7 +201,7 @@ pub fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
 /// "<1s", "12s", "4m", "2h", "3d": one unit, as a table cell needs.
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s == 0 && !d.is_zero() {
+    if s == 0 {
         "<1s".to_string()
     } else if s < 60 {
         format!("{s}s")

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use url::{Host, Url};
 
-use super::{Config, ConfigError, SecretRef, SourceConfig, SourceSettings, format_duration, mailchimp_base_url};
+use super::{
+    Config, ConfigError, Position, SecretRef, SourceConfig, SourceSettings, format_duration, mailchimp_base_url,
+};
 use crate::model::SourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,7 @@ pub(crate) fn check_with(
         .iter()
         .map(|source| {
             warnings.extend(source_warnings(source));
-            check_source(source, &resolve)
+            check_source(source, config.secret_sites.get(&source.name), &resolve)
         })
         .collect();
     CheckReport {
@@ -75,13 +77,17 @@ pub(crate) fn check_with(
     }
 }
 
+/// `site` is where the secret reference is written: problems with the
+/// secret start with its `line:column`, like validation errors.
 fn check_source(
     source: &SourceConfig,
+    site: Option<&Position>,
     resolve: &impl Fn(&SecretRef) -> Result<SecretString, ConfigError>,
 ) -> SourceCheck {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     if let Some((key, secret_ref)) = source.secret() {
+        let at = site.map(|p| format!("{p}: ")).unwrap_or_default();
         match resolve(secret_ref) {
             Ok(secret) => {
                 notes.push(format!("{key} from {}", secret_ref.describe()));
@@ -90,11 +96,11 @@ fn check_source(
                     && mailchimp_base_url(&secret).is_none()
                 {
                     problems.push(format!(
-                        "{key} has no data-centre suffix (like \"-us14\"), so the API address is unknown; check the key or set base_url"
+                        "{at}{key} has no data-centre suffix (like \"-us14\"), so the API address is unknown; check the key or set base_url"
                     ));
                 }
             }
-            Err(err) => problems.push(format!("{key}: {err}")),
+            Err(err) => problems.push(format!("{at}{key}: {err}")),
         }
     }
     if let Some(base) = &source.base_url {
@@ -234,7 +240,7 @@ token = { file = "/run/keys/hubspot" }
             "{text}"
         );
         assert!(
-            text.contains("FAIL  crm        (hubspot)    token: secret file /run/keys/hubspot is readable by group or others (mode 0644); run: chmod 600 /run/keys/hubspot"),
+            text.contains("FAIL  crm        (hubspot)    10:9: token: secret file /run/keys/hubspot is readable by group or others (mode 0644); run: chmod 600 /run/keys/hubspot"),
             "{text}"
         );
         assert!(text.ends_with("\n1 of 2 sources failed\n"), "{text}");

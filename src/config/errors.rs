@@ -36,6 +36,9 @@ pub enum ConfigError {
     )]
     NotFound { path: PathBuf },
 
+    #[error("{} is a directory, not a config file; pass the path of the .toml file itself", path.display())]
+    NotAFile { path: PathBuf },
+
     #[error("cannot read config file {}: {error}", path.display())]
     Read { path: PathBuf, error: io::Error },
 
@@ -52,16 +55,19 @@ pub enum ConfigError {
     #[error("cannot write {}: {error}", path.display())]
     Write { path: PathBuf, error: io::Error },
 
-    #[error("environment variable {var} is not set")]
+    #[error("environment variable {var} is not set; export it before running mops, or use {{ file = \"PATH\" }}")]
     SecretEnvMissing { var: String },
 
-    #[error("environment variable {var} is empty")]
+    #[error("environment variable {var} is empty; set it to the secret")]
     SecretEnvEmpty { var: String },
 
-    #[error("environment variable {var} is not valid UTF-8")]
+    #[error("environment variable {var} is not valid UTF-8; check what it holds")]
     SecretEnvNotUnicode { var: String },
 
-    #[error("secret file {} does not exist", path.display())]
+    #[error(
+        "secret file {path} does not exist; write the secret into it and run: chmod 600 {path}",
+        path = path.display()
+    )]
     SecretFileMissing { path: PathBuf },
 
     #[error(
@@ -70,13 +76,13 @@ pub enum ConfigError {
     )]
     SecretFilePermissions { path: PathBuf, mode: u32 },
 
-    #[error("secret file {} is not a regular file", path.display())]
+    #[error("secret file {} is not a regular file; point `file` at the file that holds the secret", path.display())]
     SecretFileNotFile { path: PathBuf },
 
-    #[error("secret file {} is empty", path.display())]
+    #[error("secret file {} is empty; write the secret into it", path.display())]
     SecretFileEmpty { path: PathBuf },
 
-    #[error("secret file {} is not valid UTF-8", path.display())]
+    #[error("secret file {} is not UTF-8 text; save the secret as plain text", path.display())]
     SecretFileNotUnicode { path: PathBuf },
 
     #[error("cannot read secret file {}: {error}", path.display())]

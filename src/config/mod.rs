@@ -15,6 +15,7 @@ mod starter;
 mod validate;
 mod vendor;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,6 +48,22 @@ pub struct Config {
     /// Blocks every non-GET request at the HTTP layer.
     pub readonly: bool,
     pub sources: Vec<SourceConfig>,
+    /// Source name -> where its secret reference sits in [`Config::file`], so
+    /// a secret that fails to resolve can be reported at its line.
+    pub secret_sites: BTreeMap<String, Position>,
+}
+
+/// A place in the config file, 1-based; the column counts characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
 }
 
 impl Config {
@@ -63,7 +80,7 @@ pub struct SourceConfig {
     pub base_url: Option<Url>,
     /// Time between polls.
     pub interval: Duration,
-    /// Total time for one request.
+    /// Limit for one attempt of a request; retries stop within `interval`.
     pub timeout: Duration,
     /// A successful probe slower than this is DEGRADED.
     pub slow: Duration,

@@ -128,10 +128,16 @@ mod tests {
         assert_eq!(ok.expose_secret(), "abc-us14");
 
         let missing = resolve_env_with("MC_KEY", |_| None).unwrap_err();
-        assert_eq!(missing.to_string(), "environment variable MC_KEY is not set");
+        assert_eq!(
+            missing.to_string(),
+            "environment variable MC_KEY is not set; export it before running mops, or use { file = \"PATH\" }"
+        );
 
         let empty = resolve_env_with("MC_KEY", |_| Some("  ".into())).unwrap_err();
-        assert_eq!(empty.to_string(), "environment variable MC_KEY is empty");
+        assert_eq!(
+            empty.to_string(),
+            "environment variable MC_KEY is empty; set it to the secret"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! its position. Messages never quote string values of secret fields, URLs or
 //! free text: only the key, the position and the problem.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use super::duration::parse_duration;
 use super::schema::{self, DEFAULTS_KEYS, SECRET_KEYS, TOP_KEYS};
 use super::secrets::expand_path;
 use super::{
-    Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, Problem,
+    Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, Position, Problem,
     RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
 };
 use crate::model::SourceKind;
@@ -32,12 +32,15 @@ pub(crate) fn parse_config(file: &Path, text: &str, home: Option<&Path>) -> Resu
             // toml names no key in "duplicate key"; the span covers it. Only
             // echo it when it looks like a bare key, never arbitrary text.
             let key = text.get(span.clone()).unwrap_or_default();
-            let field = if err.message() == "duplicate key" && is_bare_key(key) {
-                key.to_owned()
+            let (field, message) = if err.message() == "duplicate key" && is_bare_key(key) {
+                (
+                    key.to_owned(),
+                    format!("invalid TOML: duplicate key: `{key}` is already set above in this table; keep one"),
+                )
             } else {
-                String::new()
+                (String::new(), format!("invalid TOML: {}", err.message()))
             };
-            v.push(span.start, field, format!("invalid TOML: {}", err.message()));
+            v.push(span.start, field, message);
             None
         }
     };
@@ -52,6 +55,21 @@ pub(crate) fn parse_config(file: &Path, text: &str, home: Option<&Path>) -> Resu
             })
         }
     }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// A portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_bare_key(s: &str) -> bool {
@@ -113,6 +131,8 @@ struct RawSource {
     url: Option<Url>,
     expect_status: Option<u16>,
     expect_body: Option<String>,
+    /// Byte offset of the secret reference, for `config check` messages.
+    secret_at: Option<usize>,
 }
 
 struct Validator<'a> {
@@ -123,6 +143,8 @@ struct Validator<'a> {
     problems: Vec<Problem>,
     /// Source name -> line of its `name`, to report duplicates.
     names: HashMap<String, usize>,
+    /// Source name -> where its secret reference is.
+    secret_sites: BTreeMap<String, Position>,
 }
 
 impl<'a> Validator<'a> {
@@ -138,14 +160,12 @@ impl<'a> Validator<'a> {
             home,
             problems: Vec::new(),
             names: HashMap::new(),
+            secret_sites: BTreeMap::new(),
         }
     }
 
     fn position(&self, offset: usize) -> (usize, usize) {
-        let before = self.text.get(..offset.min(self.text.len())).unwrap_or(self.text);
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        (line, column)
+        position(self.text, offset)
     }
 
     fn push(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
@@ -187,6 +207,7 @@ impl<'a> Validator<'a> {
             title,
             readonly,
             sources,
+            secret_sites: std::mem::take(&mut self.secret_sites),
         }
     }
 
@@ -422,8 +443,13 @@ impl<'a> Validator<'a> {
                 expect_body: raw.expect_body,
             },
         };
+        let name = name?;
+        if let Some(at) = raw.secret_at {
+            let (line, column) = self.position(at);
+            self.secret_sites.insert(name.clone(), Position { line, column });
+        }
         Some(SourceConfig {
-            name: name?,
+            name,
             kind,
             base_url: raw.base_url,
             interval: timing.interval.value,
@@ -519,9 +545,15 @@ impl<'a> Validator<'a> {
             "interval" => raw.interval = self.duration(field, e.value).map(setting),
             "timeout" => raw.timeout = self.duration(field, e.value).map(setting),
             "slow" => raw.slow = self.duration(field, e.value).map(setting),
-            "api_key" => raw.api_key = self.secret(field, e.key, e.value),
-            "token" => raw.token = self.secret(field, e.key, e.value),
-            "app_password" => raw.app_password = self.secret(field, e.key, e.value),
+            "api_key" | "token" | "app_password" => {
+                raw.secret_at = Some(at);
+                let secret = self.secret(field, e.key, e.value);
+                match e.key {
+                    "api_key" => raw.api_key = secret,
+                    "token" => raw.token = secret,
+                    _ => raw.app_password = secret,
+                }
+            }
             "tier" => raw.tier = self.tier(field, e.value),
             "rate_limit" => raw.rate_limit = self.rate_limit(field, e.value),
             "user" => raw.user = self.text_value(field, e.value),
@@ -698,9 +730,17 @@ impl<'a> Validator<'a> {
             }
         }
         match (env_ref, file_ref) {
-            (Some((var, _)), None) => {
-                if var.contains('=') || var.contains('\0') {
-                    self.push(at, format!("{field}.env"), "not a valid environment variable name");
+            (Some((var, span)), None) => {
+                // A pasted key in place of the name would otherwise be printed
+                // back by "environment variable ... is not set".
+                if !is_env_name(&var) {
+                    self.push(
+                        span.start,
+                        format!("{field}.env"),
+                        format!(
+                            "not an environment variable name (letters, digits and `_`, like \"{env}\"); write the name of the variable that holds the secret, not the secret itself"
+                        ),
+                    );
                     return None;
                 }
                 Some(SecretRef::Env(var))

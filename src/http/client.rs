@@ -23,25 +23,39 @@ use crate::model::{CircuitState, RateLimitInfo};
 pub const USER_AGENT: &str = concat!("mops/", env!("CARGO_PKG_VERSION"));
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The longest a vendor's `Retry-After` holds a source's calls back: past
+/// it, a nonsense value (or a clock far off) must not silence a source.
+pub const MAX_HOLD: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The one HTTP client of the process. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct HttpCore {
     client: reqwest::Client,
+    /// The same settings but redirects answered as they are, for checks that
+    /// expect a 3xx (click trackers, moved pages). reqwest's redirect policy
+    /// is per client, not per request.
+    no_redirect: reqwest::Client,
     readonly: bool,
 }
 
 impl HttpCore {
     /// `readonly` refuses every request but GET and HEAD before it is sent.
     pub fn new(readonly: bool) -> Result<Self, ClientInitError> {
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| ClientInitError {
-                detail: Scrubber::default().describe(&e.without_url()),
-            })?;
-        Ok(HttpCore { client, readonly })
+        let build = |redirects: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(CONNECT_TIMEOUT)
+                .redirect(redirects)
+                .build()
+                .map_err(|e| ClientInitError {
+                    detail: Scrubber::default().describe(&e.without_url()),
+                })
+        };
+        Ok(HttpCore {
+            client: build(reqwest::redirect::Policy::default())?,
+            no_redirect: build(reqwest::redirect::Policy::none())?,
+            readonly,
+        })
     }
 
     pub fn is_readonly(&self) -> bool {
@@ -53,6 +67,7 @@ impl HttpCore {
     pub fn source(&self, name: impl Into<String>, policy: Policy) -> SourceClient {
         SourceClient {
             client: self.client.clone(),
+            no_redirect: self.no_redirect.clone(),
             readonly: self.readonly,
             scrubber: Arc::new(Scrubber::default()),
             shared: Arc::new(Shared {
@@ -62,6 +77,7 @@ impl HttpCore {
                 policy,
                 stats: Mutex::new(SourceStats::default()),
                 vendor_limit: Mutex::new(None),
+                hold_until: Mutex::new(None),
             }),
         }
     }
@@ -87,12 +103,15 @@ struct Shared {
     stats: Mutex<SourceStats>,
     /// The vendor's last reported headroom and when we saw it.
     vendor_limit: Mutex<Option<(Instant, RateLimitInfo)>>,
+    /// Until when the vendor's last 429/503 `Retry-After` asked us to wait.
+    hold_until: Mutex<Option<Instant>>,
 }
 
 /// One source's view of the client. Clones share limiter, breaker and stats.
 #[derive(Clone)]
 pub struct SourceClient {
     client: reqwest::Client,
+    no_redirect: reqwest::Client,
     readonly: bool,
     scrubber: Arc<Scrubber>,
     shared: Arc<Shared>,
@@ -212,10 +231,12 @@ impl SourceClient {
         lock(&self.shared.stats).clone()
     }
 
-    fn scrubber_for(&self, auth: &Auth) -> Scrubber {
+    /// Scrubs this source's secrets and `auth`'s credentials, in every form
+    /// they may take, from text a vendor sent back (error bodies may echo them).
+    pub fn scrubber_for(&self, auth: &Auth) -> Scrubber {
         let mut scrubber = (*self.scrubber).clone();
-        if let Some(secret) = auth.secret() {
-            scrubber.add(secret.clone());
+        for secret in auth.secrets() {
+            scrubber.add(secret);
         }
         scrubber
     }
@@ -232,6 +253,16 @@ impl SourceClient {
             tracing::warn!(source = %self.shared.name, method = %req.method, %url, %request_id, "read-only: request refused");
             return Err(HttpError::ReadOnly {
                 method: req.method.to_string(),
+                url,
+                request_id,
+            });
+        }
+        // A later call must honour a Retry-After as much as this call's retries do.
+        if let Some(until) = *lock(&self.shared.hold_until)
+            && Instant::now() < until
+        {
+            return Err(HttpError::Waiting {
+                until: to_timestamp(until),
                 url,
                 request_id,
             });
@@ -328,6 +359,11 @@ impl SourceClient {
 
         match outcome {
             Ok(answer) => {
+                if honours_retry_after(answer.status)
+                    && let Some(wait) = retry_after_final
+                {
+                    *lock(&self.shared.hold_until) = Instant::now().checked_add(wait.min(MAX_HOLD));
+                }
                 let vendor = rate_limit_from_headers(&answer.headers);
                 if let Some(info) = &vendor {
                     *lock(&self.shared.vendor_limit) = Some((Instant::now(), info.clone()));
@@ -382,8 +418,12 @@ impl SourceClient {
     async fn attempt(&self, req: &Request, request_id: &str, scrub: &Scrubber) -> Result<Answer, AttemptError> {
         let timeout = self.shared.policy.timeout;
         let max_body = self.shared.policy.max_body;
-        let mut builder = self
-            .client
+        let client = if req.follow_redirects {
+            &self.client
+        } else {
+            &self.no_redirect
+        };
+        let mut builder = client
             .request(req.method.clone(), req.url.clone())
             .timeout(timeout)
             .headers(req.headers.clone())

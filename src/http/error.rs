@@ -23,6 +23,13 @@ pub enum HttpError {
         url: String,
         request_id: String,
     },
+    /// The vendor's last `Retry-After` has not run out; nothing was sent.
+    #[error("rate limited: the vendor asked to wait until {until}: {url} (request {request_id})")]
+    Waiting {
+        until: Timestamp,
+        url: String,
+        request_id: String,
+    },
     /// No complete response within the per-request timeout.
     #[error("timed out after {} ({attempts} attempt{}): {url} (request {request_id})", fmt_secs(*after), plural(*attempts))]
     Timeout {
@@ -61,7 +68,7 @@ impl HttpError {
     /// Attempts made on the wire; 0 when refused before sending.
     pub fn attempts(&self) -> u32 {
         match self {
-            HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } => 0,
+            HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } | HttpError::Waiting { .. } => 0,
             HttpError::Timeout { attempts, .. }
             | HttpError::Connect { attempts, .. }
             | HttpError::Body { attempts, .. }
@@ -73,6 +80,7 @@ impl HttpError {
         match self {
             HttpError::ReadOnly { request_id, .. }
             | HttpError::CircuitOpen { request_id, .. }
+            | HttpError::Waiting { request_id, .. }
             | HttpError::Timeout { request_id, .. }
             | HttpError::Connect { request_id, .. }
             | HttpError::Body { request_id, .. }
@@ -85,6 +93,7 @@ impl HttpError {
         match self {
             HttpError::ReadOnly { url, .. }
             | HttpError::CircuitOpen { url, .. }
+            | HttpError::Waiting { url, .. }
             | HttpError::Timeout { url, .. }
             | HttpError::Connect { url, .. }
             | HttpError::Body { url, .. }

@@ -13,7 +13,7 @@ mod redact;
 mod request;
 mod retry;
 
-pub use client::{CONNECT_TIMEOUT, HttpCore, REQUEST_ID_HEADER, SourceClient, SourceStats, USER_AGENT};
+pub use client::{CONNECT_TIMEOUT, HttpCore, MAX_HOLD, REQUEST_ID_HEADER, SourceClient, SourceStats, USER_AGENT};
 pub use error::{ClientInitError, HttpError, fmt_secs};
 pub use headers::rate_limit_from_headers;
 pub use policy::{Policy, RateLimit};

@@ -3,10 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::redact::{Scrubber, redact_url};
@@ -41,6 +43,9 @@ pub struct Request {
     pub auth: Auth,
     pub body: Option<serde_json::Value>,
     pub headers: HeaderMap,
+    /// Follow 3xx answers (up to 10; credentials are dropped on a change of
+    /// host). Off, a 3xx comes back as the response.
+    pub follow_redirects: bool,
 }
 
 impl Request {
@@ -51,6 +56,7 @@ impl Request {
             auth: Auth::None,
             body: None,
             headers: HeaderMap::new(),
+            follow_redirects: true,
         }
     }
 
@@ -68,6 +74,11 @@ impl Request {
         self
     }
 
+    pub fn without_redirects(mut self) -> Self {
+        self.follow_redirects = false;
+        self
+    }
+
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
         self
@@ -78,16 +89,22 @@ impl Request {
     /// The URL as it may be shown: redacted, and scrubbed of this request's
     /// own credentials wherever they might also appear.
     pub fn shown_url(&self) -> String {
-        Scrubber::new(self.auth.secret().cloned()).scrub(&redact_url(&self.url))
+        Scrubber::new(self.auth.secrets()).scrub(&redact_url(&self.url))
     }
 }
 
 impl Auth {
-    pub(crate) fn secret(&self) -> Option<&SecretString> {
+    /// Every form in which these credentials can come back in text: the raw
+    /// secret, and for Basic the base64 `user:password` a server may echo
+    /// from the `Authorization` header.
+    pub(crate) fn secrets(&self) -> Vec<SecretString> {
         match self {
-            Auth::None => None,
-            Auth::Basic { password, .. } => Some(password),
-            Auth::Bearer(token) => Some(token),
+            Auth::None => Vec::new(),
+            Auth::Basic { user, password } => {
+                let pair = format!("{user}:{}", password.expose_secret());
+                vec![password.clone(), SecretString::from(STANDARD.encode(pair))]
+            }
+            Auth::Bearer(token) => vec![token.clone()],
         }
     }
 }

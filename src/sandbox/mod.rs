@@ -10,7 +10,8 @@
 //! - `/mailchimp/3.0/ping`, `/mailchimp/3.0/` (Basic, key as password; 10
 //!   simultaneous requests per key)
 //! - `/hubspot/crm/v3/objects/contacts` (Bearer; 100 requests per rolling 10 s)
-//! - `/wordpress/wp-json/` (Basic, user and application password)
+//! - `/wordpress/wp-json/` (public; Basic user and application password
+//!   checked whenever sent, as WordPress does)
 //! - `/website/`, `/website/health` (no auth)
 //! - `/_sandbox/faults` (GET lists), `/_sandbox/faults/{source}` (PUT
 //!   `{"kind": "status:503"}` sets, DELETE clears), `/_sandbox/stats` (GET:

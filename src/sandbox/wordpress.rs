@@ -28,7 +28,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/wp-json/", get(index))
         .route("/wp-json", get(index))
         .fallback(no_route)
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), require_app_password))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), check_app_password))
         .layer(middleware::from_fn_with_state(fault_ctx, faults::apply))
         .with_state(state)
 }
@@ -85,7 +85,10 @@ async fn no_route() -> Response {
     )
 }
 
-async fn require_app_password(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// WordPress checks an application password whenever Basic credentials are
+/// sent and refuses the whole request if they are wrong; without them the
+/// request is anonymous, and public routes such as the site index answer it.
+async fn check_app_password(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     match auth::basic(req.headers()) {
         Basic::Present { user, password } => {
             if user != state.creds.wordpress_user {
@@ -101,11 +104,8 @@ async fn require_app_password(State(state): State<Arc<AppState>>, req: Request, 
                 incorrect_password()
             }
         }
-        Basic::Missing | Basic::Malformed => error(
-            StatusCode::UNAUTHORIZED,
-            "rest_not_logged_in",
-            "You are not currently logged in.",
-        ),
+        // PHP sees no user in a header it cannot decode: anonymous too.
+        Basic::Missing | Basic::Malformed => next.run(req).await,
     }
 }
 

@@ -49,6 +49,7 @@ pub fn classify(
 
 fn classify_error(err: &HttpError, ctx: &ProbeContext) -> Probe {
     let attempts = err.attempts();
+    let mut status = HealthStatus::Down;
     let summary = match err {
         HttpError::Timeout { after, .. } => {
             format!("timed out after {}{}", fmt_secs(*after), attempts_note(attempts))
@@ -69,13 +70,20 @@ fn classify_error(err: &HttpError, ctx: &ProbeContext) -> Probe {
             format!("circuit open after repeated failures; next try at {}", clock(*until))
         }
         HttpError::ReadOnly { .. } => "refused by read-only mode".to_owned(),
+        HttpError::Waiting { until, .. } => {
+            status = HealthStatus::RateLimited;
+            format!(
+                "rate limited; waiting until {} as the vendor asked (Retry-After)",
+                clock(*until)
+            )
+        }
     };
     let circuit = match err {
         HttpError::CircuitOpen { until, .. } => CircuitState::Open { until: *until },
         _ => ctx.circuit,
     };
     Probe {
-        status: HealthStatus::Down,
+        status,
         summary,
         latency: ctx.elapsed,
         attempts,
@@ -399,6 +407,23 @@ mod tests {
         let p = classify(Err(&err), &ctx(), ok_judge, vendor);
         assert_eq!(p.status, HealthStatus::Down);
         assert_eq!(p.summary, "timed out after 10s");
+    }
+
+    #[test]
+    fn a_vendor_imposed_wait_is_rate_limited_not_down() {
+        let until: Timestamp = "2026-03-01T03:02:00Z".parse().unwrap();
+        let err = HttpError::Waiting {
+            until,
+            url: "u".into(),
+            request_id: "r".into(),
+        };
+        let p = classify(Err(&err), &ctx(), ok_judge, vendor);
+        assert_eq!(p.status, HealthStatus::RateLimited);
+        assert_eq!(
+            p.summary,
+            "rate limited; waiting until 03:02:00Z as the vendor asked (Retry-After)"
+        );
+        assert_eq!((p.attempts, p.http_status), (0, None));
     }
 
     #[test]

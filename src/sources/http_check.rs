@@ -66,9 +66,15 @@ impl Connector for HttpCheck {
     }
 
     async fn poll(&self) -> PollReport {
+        let mut request = Request::get(self.url.clone());
+        // Expecting a redirect (a click tracker, a moved page) means checking
+        // the redirect itself, not wherever it leads.
+        if (300..400).contains(&self.expect_status) {
+            request = request.without_redirects();
+        }
         let probe = run_probe(
             &self.client,
-            Request::get(self.url.clone()),
+            request,
             self.url.path(),
             self.expect_status,
             self.slow,

@@ -160,6 +160,7 @@ pub(crate) async fn run_probe(
     judge: impl FnOnce(&crate::http::Response) -> BodyVerdict,
     vendor_error: impl FnOnce(&[u8]) -> Option<VendorError>,
 ) -> Probe {
+    let scrub = client.scrubber_for(&request.auth);
     let started = Instant::now();
     let outcome = client.send(request).await;
     let ctx = ProbeContext {
@@ -171,5 +172,13 @@ pub(crate) async fn run_probe(
         headroom: client.headroom(),
         now: Timestamp::now(),
     };
-    classify(outcome.as_ref(), &ctx, judge, vendor_error)
+    let mut probe = classify(outcome.as_ref(), &ctx, judge, vendor_error);
+    // Vendor words (error bodies, serde's quotes of unexpected values) may echo
+    // the credentials back; nothing they say reaches the screen unscrubbed.
+    probe.summary = scrub.scrub(&probe.summary);
+    if let Some(vendor) = &mut probe.vendor_error {
+        vendor.message = scrub.scrub(&vendor.message);
+        vendor.code = vendor.code.as_deref().map(|code| scrub.scrub(code));
+    }
+    probe
 }

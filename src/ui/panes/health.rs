@@ -27,9 +27,11 @@ enum Col {
     LastGood,
     Next,
     Circuit,
+    /// Why the source is in its state; takes whatever width is left.
+    Reason,
 }
 
-const ORDER: [Col; 11] = [
+const ORDER: [Col; 12] = [
     Col::Source,
     Col::Kind,
     Col::Status,
@@ -41,9 +43,12 @@ const ORDER: [Col; 11] = [
     Col::LastGood,
     Col::Next,
     Col::Circuit,
+    Col::Reason,
 ];
 
 const TREND_WIDTH: u16 = 12;
+/// The reason column only appears with at least this much room.
+const REASON_MIN: u16 = 24;
 
 impl Col {
     fn priority(self) -> u8 {
@@ -59,6 +64,7 @@ impl Col {
             Col::Headroom => 8,
             Col::Circuit => 9,
             Col::Kind => 10,
+            Col::Reason => 11,
         }
     }
 
@@ -75,6 +81,7 @@ impl Col {
             Col::LastGood => "Last ok",
             Col::Next => "Next",
             Col::Circuit => "Circuit",
+            Col::Reason => "Reason",
         }
     }
 
@@ -90,6 +97,7 @@ impl Col {
             Col::LastGood => 7,
             Col::Next => 6,
             Col::Circuit => 9,
+            Col::Reason => REASON_MIN,
         }
     }
 }
@@ -109,6 +117,14 @@ fn columns(width: u16, name_width: u16) -> Vec<Col> {
         chosen.push(col);
     }
     ORDER.into_iter().filter(|c| chosen.contains(c)).collect()
+}
+
+/// The first row shown and how many, for `len` rows in `height` lines with
+/// `selected` kept in view (at the bottom edge when scrolled).
+fn window(selected: usize, len: usize, height: usize) -> (usize, usize) {
+    let visible = len.min(height);
+    let offset = (selected + 1).saturating_sub(visible.max(1));
+    (offset, visible)
 }
 
 /// The pane title's right side: "4 sources · 1 down".
@@ -152,18 +168,32 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
         .unwrap_or(6)
         .clamp(6, 16) as u16;
     let cols = columns(area.width, name_width);
-    let header = Row::new(cols.iter().map(|c| Cell::from(c.header()))).style(theme.dim);
-    let rows = model
-        .sources
+    let fixed: u16 = cols
         .iter()
-        .map(|s| Row::new(cols.iter().map(|c| cell(*c, s, model, theme, name_width))));
-    let widths = cols.iter().map(|c| Constraint::Length(c.width(name_width)));
+        .filter(|c| **c != Col::Reason)
+        .map(|c| c.width(name_width) + 1)
+        .sum();
+    let reason_width = area.width.saturating_sub(fixed) as usize;
+    let header = Row::new(cols.iter().map(|c| Cell::from(c.header()))).style(theme.dim);
+    // Rows are built only for the visible window, scrolled to keep the selection in view.
+    let selected = model.selected.min(model.sources.len() - 1);
+    let (offset, visible) = window(
+        selected,
+        model.sources.len(),
+        table_area.height.saturating_sub(1) as usize,
+    );
+    let rows = model.sources[offset..offset + visible]
+        .iter()
+        .map(|s| Row::new(cols.iter().map(|c| cell(*c, s, model, theme, name_width, reason_width))));
+    let widths = cols.iter().map(|c| match c {
+        Col::Reason => Constraint::Fill(1),
+        c => Constraint::Length(c.width(name_width)),
+    });
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(if focused { theme.selected } else { Style::new() });
-    // Only the visible window is drawn; ratatui scrolls to keep the selection in view.
-    let mut state = TableState::default().with_selected(Some(model.selected.min(model.sources.len() - 1)));
+    let mut state = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut state);
 
     if reason_area.height > 0
@@ -189,7 +219,14 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
     }
 }
 
-fn cell<'a>(col: Col, s: &'a SourceState, model: &Model, theme: &Theme, name_width: u16) -> Cell<'a> {
+fn cell<'a>(
+    col: Col,
+    s: &'a SourceState,
+    model: &Model,
+    theme: &Theme,
+    name_width: u16,
+    reason_width: usize,
+) -> Cell<'a> {
     let now = model.now;
     let dash = || Cell::from(Span::styled("-", theme.dim));
     match col {
@@ -247,10 +284,35 @@ fn cell<'a>(col: Col, s: &'a SourceState, model: &Model, theme: &Theme, name_wid
             }
             None => dash(),
         },
+        Col::Reason => Cell::from(Span::styled(truncate(&s.reason(now), reason_width), theme.dim)),
     }
 }
 
 /// The first 8 characters of a request id: enough to grep the log.
 pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_keeps_the_selection_visible() {
+        assert_eq!(window(0, 3, 10), (0, 3));
+        assert_eq!(window(2, 3, 10), (0, 3));
+        assert_eq!(window(0, 200, 10), (0, 10));
+        assert_eq!(window(9, 200, 10), (0, 10));
+        assert_eq!(window(10, 200, 10), (1, 10));
+        assert_eq!(window(199, 200, 10), (190, 10));
+        assert_eq!(window(5, 200, 0), (5, 0), "no room: nothing drawn, nothing underflows");
+    }
+
+    #[test]
+    fn narrow_panes_keep_the_most_important_columns() {
+        assert_eq!(columns(38, 9), vec![Col::Source, Col::Status, Col::P95, Col::LastGood]);
+        let wide = columns(156, 10);
+        assert!(wide.contains(&Col::Circuit) && wide.contains(&Col::Reason), "{wide:?}");
+        assert_eq!(wide.first(), Some(&Col::Source));
+    }
 }
