@@ -7,27 +7,22 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use mops::app::{Model, Msg, SourceState, update};
-use mops::model::{CircuitState, HealthStatus, Probe, SourceKind};
+use mops::model::{HealthStatus, Probe, SourceKind};
 use mops::sources::PollReport;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+/// A probe that varies with `i`: mostly fast and healthy, now and then down.
 fn probe(i: u64) -> Probe {
-    Probe {
-        status: if i % 7 == 0 {
-            HealthStatus::Down
-        } else {
-            HealthStatus::Ok
-        },
-        summary: "HTTP 200, body matched".to_string(),
-        latency: Duration::from_millis(40 + i % 300),
-        attempts: 1,
-        http_status: Some(200),
-        vendor_error: None,
-        request_id: "5b0e7c1a-3d7e-4c5f-9a70-2b1f0c9d4e11".to_string(),
-        rate_limit: None,
-        circuit: CircuitState::Closed,
-    }
+    let status = if i.is_multiple_of(7) {
+        HealthStatus::Down
+    } else {
+        HealthStatus::Ok
+    };
+    common::probe(status, 40 + i % 300, "HTTP 200, body matched")
 }
 
 /// `n` sources, each with a full history of polls.

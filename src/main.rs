@@ -35,6 +35,16 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> eyre::Result<ExitCode> {
     let readonly = cli.readonly;
+    // The global flags mean nothing to some modes: say so rather than ignore them.
+    match &cli.command {
+        Some(Command::Demo { .. } | Command::Sandbox { .. }) if cli.config.is_some() => {
+            eyre::bail!("--config does not apply here: the sandbox writes its own config")
+        }
+        Some(Command::Sandbox { .. } | Command::Config { .. }) if readonly => {
+            eyre::bail!("--readonly applies to the cockpit (mops, mops demo), not to this command")
+        }
+        _ => {}
+    }
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
         None => block_on(cockpit(cli.config, readonly)),
@@ -115,7 +125,8 @@ async fn wait_for_stop() -> eyre::Result<()> {
 fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result<ExitCode> {
     match command {
         ConfigCommand::Path => {
-            println!("{}", config::locate(global)?.display());
+            let path = config::locate(global)?;
+            println!("{}", std::path::absolute(&path).unwrap_or(path).display());
         }
         ConfigCommand::Init { path } => {
             let path = match path {
@@ -134,7 +145,7 @@ fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result
             let cfg = match config::load(&path) {
                 Ok(cfg) => cfg,
                 Err(e) => {
-                    eprintln!("{e}");
+                    eprintln!("mops: {e}");
                     return Ok(ExitCode::FAILURE);
                 }
             };

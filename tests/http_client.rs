@@ -572,13 +572,20 @@ async fn a_retry_after_holds_back_the_next_calls_until_it_runs_out() {
         ..fast()
     });
     let first = c.send(Request::get(url(&server, "/r"))).await.unwrap();
-    assert_eq!((first.status.as_u16(), first.retry_after), (429, Some(Duration::from_secs(2))));
+    assert_eq!(
+        (first.status.as_u16(), first.retry_after),
+        (429, Some(Duration::from_secs(2)))
+    );
 
     // The next poll comes before the vendor's wait is over: nothing is sent.
     let held = c.send(Request::get(url(&server, "/r"))).await.unwrap_err();
     assert!(matches!(held, HttpError::Waiting { .. }), "{held:?}");
     assert_eq!(held.attempts(), 0);
-    assert!(held.to_string().starts_with("rate limited: the vendor asked to wait until "), "{held}");
+    assert!(
+        held.to_string()
+            .starts_with("rate limited: the vendor asked to wait until "),
+        "{held}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
     // A hold is no failure of the vendor's: the circuit stays closed.
     assert_eq!(c.circuit(), CircuitState::Closed);

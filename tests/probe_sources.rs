@@ -539,7 +539,10 @@ async fn http_check_sees_an_expected_redirect_and_follows_others() {
         .await;
     // A click tracker must answer 302 itself.
     let tracker = check(&server, "/click", 302, None).poll().await.probe;
-    assert_eq!((tracker.status, tracker.summary.as_str()), (HealthStatus::Ok, "HTTP 302"));
+    assert_eq!(
+        (tracker.status, tracker.summary.as_str()),
+        (HealthStatus::Ok, "HTTP 302")
+    );
     // A page check lands where the redirect leads.
     let page = check(&server, "/click", 200, Some("welcome")).poll().await.probe;
     assert_eq!(page.status, HealthStatus::Ok, "{page:?}");
@@ -774,7 +777,10 @@ async fn hostile_answers_are_classified_never_panic() {
             let started = Instant::now();
             let probe = poll_kind(kind, &server).await;
             assert_eq!(probe.status, expected, "{what} from {kind:?}: {probe:?}");
-            assert!(started.elapsed() < Duration::from_secs(20), "{what} from {kind:?} took too long");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{what} from {kind:?} took too long"
+            );
         }
     }
 }

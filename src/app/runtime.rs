@@ -1,6 +1,7 @@
 //! The runtime: feeds `update` with input, poll results, ticks and signals,
 //! carries out its commands, and redraws only when something changed.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ use crate::sources::{self, Connector};
 
 /// Run the cockpit until the user quits or a signal arrives.
 pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre::Result<()> {
+    // Fail before any request leaves when there is no screen to show results on.
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eyre::bail!("the cockpit needs an interactive terminal (stdin and stdout must be a tty)");
+    }
     let core = HttpCore::new(readonly).wrap_err("could not create the HTTP client")?;
     let mut states = Vec::new();
     let mut connectors: Vec<Option<Arc<dyn Connector>>> = Vec::new();

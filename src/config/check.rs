@@ -158,7 +158,7 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// The URL without its query, which can carry tokens.
-fn shown_url(url: &Url) -> String {
+pub(crate) fn shown_url(url: &Url) -> String {
     let mut shown = url.clone();
     if shown.query().is_some() {
         shown.set_query(None);
@@ -305,5 +305,8 @@ token = { file = "/run/keys/hubspot" }
             "{text}"
         );
         assert!(!text.contains("abc123"));
+        let debug = format!("{config:?}");
+        assert!(debug.contains("https://hooks.example.com/ping?..."), "{debug}");
+        assert!(!debug.contains("abc123"), "{debug}");
     }
 }

@@ -95,7 +95,9 @@ impl SourceConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` is written by hand: an http check's URL may carry a token in its
+/// query, so it is shown without the query.
+#[derive(Clone)]
 pub enum SourceSettings {
     Mailchimp {
         api_key: SecretRef,
@@ -115,6 +117,39 @@ pub enum SourceSettings {
         expect_status: u16,
         expect_body: Option<String>,
     },
+}
+
+impl std::fmt::Debug for SourceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceSettings::Mailchimp { api_key } => f.debug_struct("Mailchimp").field("api_key", api_key).finish(),
+            SourceSettings::Hubspot {
+                token,
+                tier,
+                rate_limit,
+            } => f
+                .debug_struct("Hubspot")
+                .field("token", token)
+                .field("tier", tier)
+                .field("rate_limit", rate_limit)
+                .finish(),
+            SourceSettings::Wordpress { user, app_password } => f
+                .debug_struct("Wordpress")
+                .field("user", user)
+                .field("app_password", app_password)
+                .finish(),
+            SourceSettings::Http {
+                url,
+                expect_status,
+                expect_body,
+            } => f
+                .debug_struct("Http")
+                .field("url", &check::shown_url(url))
+                .field("expect_status", expect_status)
+                .field("expect_body", expect_body)
+                .finish(),
+        }
+    }
 }
 
 impl SourceSettings {

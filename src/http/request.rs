@@ -140,13 +140,3 @@ pub struct Response {
     /// The redacted URL.
     pub url: String,
 }
-
-impl Response {
-    pub fn is_success(&self) -> bool {
-        self.status.is_success()
-    }
-
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.body)
-    }
-}

@@ -37,10 +37,6 @@ impl HttpCheck {
             slow,
         }
     }
-
-    pub fn client(&self) -> &SourceClient {
-        &self.client
-    }
 }
 
 /// The expected status arrived; check the body text if asked to.

@@ -42,10 +42,6 @@ impl Hubspot {
             slow,
         })
     }
-
-    pub fn client(&self) -> &SourceClient {
-        &self.client
-    }
 }
 
 #[derive(Deserialize)]

@@ -42,10 +42,6 @@ impl Mailchimp {
             slow,
         })
     }
-
-    pub fn client(&self) -> &SourceClient {
-        &self.client
-    }
 }
 
 #[derive(Deserialize)]

@@ -43,10 +43,6 @@ impl Wordpress {
             slow,
         })
     }
-
-    pub fn client(&self) -> &SourceClient {
-        &self.client
-    }
 }
 
 #[derive(Deserialize)]
