@@ -66,7 +66,7 @@ fn fold_poll(c: &mut Criterion) {
             let msg = Msg::Polled {
                 source: (i % 200) as usize,
                 at,
-                report: Box::new(PollReport { probe: probe(i) }),
+                report: Box::new(PollReport::health(probe(i))),
             };
             black_box(update(&mut model, msg))
         })

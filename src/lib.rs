@@ -1,5 +1,6 @@
 //! mops: a terminal cockpit for marketing-operations engineers.
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod config;

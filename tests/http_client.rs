@@ -359,6 +359,41 @@ async fn failed_trial_reopens_the_circuit() {
     ));
 }
 
+/// Answers the given statuses in order, then 200.
+struct Statuses(Mutex<std::vec::IntoIter<u16>>);
+
+impl Respond for Statuses {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        ResponseTemplate::new(self.0.lock().unwrap().next().unwrap_or(200))
+    }
+}
+
+#[tokio::test]
+async fn throttling_neither_opens_the_circuit_nor_resets_the_failure_streak() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(Statuses(Mutex::new(vec![429, 429, 429, 500, 429, 500].into_iter())))
+        .mount(&server)
+        .await;
+    let c = client(Policy {
+        max_retries: 0,
+        breaker_threshold: 2,
+        ..fast()
+    });
+    let get = async || c.send(Request::get(url(&server, "/r"))).await.unwrap().status.as_u16();
+    // A vendor that only throttles is up: however often, the circuit stays closed.
+    for _ in 0..3 {
+        assert_eq!(get().await, 429);
+    }
+    assert_eq!(c.circuit(), CircuitState::Closed);
+    assert_eq!(get().await, 500);
+    assert_eq!(get().await, 429);
+    assert_eq!(c.circuit(), CircuitState::Closed);
+    // Nor does it count as a success: the 5xx either side of it make a streak of two.
+    assert_eq!(get().await, 500);
+    assert!(matches!(c.circuit(), CircuitState::Open { .. }), "{:?}", c.circuit());
+}
+
 /// Records when each request reached the server.
 #[derive(Clone, Default)]
 struct Arrivals(Arc<Mutex<Vec<Instant>>>);
@@ -431,6 +466,55 @@ async fn concurrency_cap_limits_requests_in_flight() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Records arrivals and holds every answer until one shared instant, so
+/// the requests in flight all finish (and free their slots) together.
+#[derive(Clone)]
+struct HoldUntil {
+    arrivals: Arrivals,
+    release: Instant,
+}
+
+impl Respond for HoldUntil {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        self.arrivals.respond(req);
+        ResponseTemplate::new(200).set_delay(self.release.saturating_duration_since(Instant::now()))
+    }
+}
+
+#[tokio::test]
+async fn requests_queued_behind_the_concurrency_cap_do_not_burst_past_the_rate() {
+    let server = MockServer::start().await;
+    let arrivals = Arrivals::default();
+    Mock::given(method("GET"))
+        .respond_with(HoldUntil {
+            arrivals: arrivals.clone(),
+            release: Instant::now() + Duration::from_secs(2),
+        })
+        .expect(8)
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        rate_limit: Some(RateLimit {
+            requests: 5,
+            per: Duration::from_secs(1),
+        }),
+        max_concurrent: Some(2),
+        ..fast()
+    };
+    let c = client(policy);
+    let calls = (0..8).map(|_| c.send(Request::get(url(&server, "/r"))));
+    for r in futures::future::join_all(calls).await {
+        assert_eq!(r.unwrap().status.as_u16(), 200);
+    }
+    // The six requests that waited for a slot while the first two were held
+    // must still leave at the rate, not all at once when the slots free up.
+    let mut at = arrivals.0.lock().unwrap().clone();
+    at.sort();
+    for w in at.windows(6) {
+        assert!(w[5] - w[0] >= Duration::from_millis(850), "{:?}", w[5] - w[0]);
+    }
 }
 
 #[tokio::test]

@@ -88,7 +88,13 @@ async fn every_source_is_ok_on_a_healthy_sandbox() {
     }
     let mc = s.probe("mailchimp").await;
     assert!(mc.summary.contains("Chimpy"), "{}", mc.summary);
+    assert_eq!(mc.url, format!("http://{}/mailchimp/3.0/ping", s.sandbox.addr()));
     let hs = s.probe("hubspot").await;
+    assert!(
+        hs.url.ends_with("/hubspot/crm/v3/objects/contacts?limit=***"),
+        "{}",
+        hs.url
+    );
     let limit = hs.rate_limit.expect("hubspot sends rate-limit headers");
     assert!(limit.from_headers);
     assert_eq!(limit.limit, 100);

@@ -669,6 +669,7 @@ async fn build_errors_name_source_and_field() {
         None,
         SourceSettings::Mailchimp {
             api_key: SecretRef::File(key.path().to_owned()),
+            test_emails: Vec::new(),
         },
     );
     let err = sources::build(&core, &cfg).err().unwrap();
@@ -704,7 +705,7 @@ async fn build_errors_name_source_and_field() {
 
 #[tokio::test]
 async fn mailchimp_default_base_comes_from_the_key() {
-    // Nothing listens there from this sandbox; we only check the URL built.
+    // Nothing is sent (no internet here): only the URL a poll would call is checked.
     let core = HttpCore::new(false).unwrap();
     let key = secret_file(MC_KEY);
     let cfg = source(
@@ -712,9 +713,40 @@ async fn mailchimp_default_base_comes_from_the_key() {
         None,
         SourceSettings::Mailchimp {
             api_key: SecretRef::File(key.path().to_owned()),
+            test_emails: Vec::new(),
         },
     );
-    assert!(sources::build(&core, &cfg).is_ok());
+    let connector = sources::build(&core, &cfg).unwrap();
+    assert_eq!(connector.probe_url(), "https://us14.api.mailchimp.com/3.0/ping");
+
+    // Another key, another data centre.
+    let other = secret_file("fedcba9876543210fedcba9876543210-eu2");
+    let cfg = source(
+        "email",
+        None,
+        SourceSettings::Mailchimp {
+            api_key: SecretRef::File(other.path().to_owned()),
+            test_emails: Vec::new(),
+        },
+    );
+    let connector = sources::build(&core, &cfg).unwrap();
+    assert_eq!(connector.probe_url(), "https://eu2.api.mailchimp.com/3.0/ping");
+}
+
+#[tokio::test]
+async fn a_configured_base_url_overrides_the_keys_data_centre() {
+    let core = HttpCore::new(false).unwrap();
+    let key = secret_file(MC_KEY);
+    let cfg = source(
+        "email",
+        Some(Url::parse("http://127.0.0.1:4010/mailchimp/3.0").unwrap()),
+        SourceSettings::Mailchimp {
+            api_key: SecretRef::File(key.path().to_owned()),
+            test_emails: Vec::new(),
+        },
+    );
+    let connector = sources::build(&core, &cfg).unwrap();
+    assert_eq!(connector.probe_url(), "http://127.0.0.1:4010/mailchimp/3.0/ping");
 }
 
 // ---- hostile answers ----

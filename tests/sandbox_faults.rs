@@ -98,6 +98,39 @@ async fn ratelimit_fault_sends_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn hubspot_ratelimit_fault_carries_the_limit_headers_of_a_real_429() {
+    let sb = start(13).await;
+    let c = client();
+    for _ in 0..2 {
+        assert_eq!(probe(&c, &sb, "hubspot").send().await.unwrap().status(), 200);
+    }
+    for kind in ["ratelimit:5", "status:429"] {
+        set_fault(&c, &sb, "hubspot", kind).await;
+        let response = probe(&c, &sb, "hubspot").send().await.unwrap();
+        assert_eq!(response.status(), 429, "{kind}");
+        for (name, value) in [
+            ("x-hubspot-ratelimit-max", "100"),
+            ("x-hubspot-ratelimit-remaining", "0"),
+            ("x-hubspot-ratelimit-interval-milliseconds", "10000"),
+            ("x-hubspot-ratelimit-daily", "250000"),
+            // The two requests before the fault count; the refused one does not.
+            ("x-hubspot-ratelimit-daily-remaining", "249998"),
+        ] {
+            assert_eq!(header(&response, name).as_deref(), Some(value), "{kind}: {name}");
+        }
+    }
+    clear_fault(&c, &sb, "hubspot").await;
+    // The faulted answers did not use up the window either.
+    let response = probe(&c, &sb, "hubspot").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "x-hubspot-ratelimit-remaining").as_deref(),
+        Some("97")
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn auth_fault_rejects_the_right_credentials_like_a_revoked_key() {
     let sb = start(12).await;
     let c = client();

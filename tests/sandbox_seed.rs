@@ -160,3 +160,40 @@ async fn write_config_tightens_existing_secret_files() {
     assert_eq!(std::fs::read_to_string(&key).unwrap(), secrets(&sb)[0]);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn write_config_replaces_a_symlinked_secret_instead_of_writing_through_it() {
+    let sb = start(47).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets_dir = dir.path().join("secrets");
+    std::fs::create_dir(&secrets_dir).unwrap();
+    // A file elsewhere that a planted link points at: it must stay as it was.
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "not yours").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let key = secrets_dir.join("mailchimp.key");
+    std::os::unix::fs::symlink(&victim, &key).unwrap();
+    // A dangling link must not create its target either.
+    let missing = dir.path().join("created-through-a-link");
+    std::os::unix::fs::symlink(&missing, secrets_dir.join("hubspot.token")).unwrap();
+
+    sb.write_config(&dir.path().join("mops.toml")).unwrap();
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours");
+    assert_eq!(mode(&victim), 0o644);
+    assert!(!missing.exists(), "wrote through a dangling symlink");
+    for (name, secret) in ["mailchimp.key", "hubspot.token"].iter().zip(secrets(&sb)) {
+        let path = secrets_dir.join(name);
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is still a link");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), secret, "{name}");
+    }
+    // No temporary file holding a secret is left behind.
+    let names: Vec<String> = std::fs::read_dir(&secrets_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    sb.shutdown().await;
+}

@@ -91,3 +91,25 @@ fn readonly_badge_and_empty_panes() {
     assert!(screen.contains("No campaign source connected yet"), "{screen}");
     assert!(screen.contains("No task source connected yet"), "{screen}");
 }
+
+#[test]
+fn no_color_means_no_colour_but_the_same_words() {
+    use ratatui::style::Color;
+    let mut model = common::hubspot_down_model();
+    let coloured = draw(&model, 160, 48);
+    model.color = false;
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
+    terminal.draw(|f| mops::ui::view(&model, f)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let painted = buffer
+        .content()
+        .iter()
+        .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+        .count();
+    assert_eq!(painted, 0, "cells with a colour under NO_COLOR");
+    assert_eq!(
+        terminal.backend().to_string(),
+        coloured,
+        "the text must not depend on colour"
+    );
+}

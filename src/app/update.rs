@@ -179,6 +179,7 @@ mod tests {
             http_status: Some(200),
             vendor_error: None,
             request_id: "req-1".into(),
+            url: "https://api.example.com/ping".into(),
             rate_limit: None,
             circuit: CircuitState::Closed,
         }
@@ -188,7 +189,7 @@ mod tests {
         Msg::Polled {
             source,
             at,
-            report: Box::new(PollReport { probe: probe(status) }),
+            report: Box::new(PollReport::health(probe(status))),
         }
     }
 
@@ -353,7 +354,7 @@ mod tests {
                 Msg::Polled {
                     source: 0,
                     at: t(i as i64),
-                    report: Box::new(PollReport { probe: p }),
+                    report: Box::new(PollReport::health(p)),
                 },
             );
         }
@@ -364,7 +365,7 @@ mod tests {
             Msg::Polled {
                 source: 0,
                 at: t(9),
-                report: Box::new(PollReport { probe: slow_failure }),
+                report: Box::new(PollReport::health(slow_failure)),
             },
         );
         let s = &m.sources[0];

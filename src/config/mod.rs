@@ -51,6 +51,50 @@ pub struct Config {
     /// Source name -> where its secret reference sits in [`Config::file`], so
     /// a secret that fails to resolve can be reported at its line.
     pub secret_sites: BTreeMap<String, Position>,
+    /// Campaign-pipeline thresholds and per-campaign economics.
+    pub pipeline: PipelineConfig,
+}
+
+/// `[pipeline]`: where KPIs turn red, and what campaigns cost and earned.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PipelineConfig {
+    pub thresholds: Thresholds,
+    /// `[[pipeline.campaign]]` entries.
+    pub campaigns: Vec<CampaignEconomics>,
+}
+
+/// `[pipeline.thresholds]`: rates as fractions (0.02 = 2%). A rate above a
+/// maximum, or below a minimum, is coloured and flagged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub bounce_rate: f64,
+    pub unsubscribe_rate: f64,
+    pub churn: f64,
+    pub open_rate_min: Option<f64>,
+    pub click_rate_min: Option<f64>,
+}
+
+impl Default for Thresholds {
+    /// Common industry warning levels: 2% bounces, 0.5% unsubscribes, 1% monthly churn.
+    fn default() -> Self {
+        Thresholds {
+            bounce_rate: 0.02,
+            unsubscribe_rate: 0.005,
+            churn: 0.01,
+            open_rate_min: None,
+            click_rate_min: None,
+        }
+    }
+}
+
+/// `[[pipeline.campaign]]`: what one campaign cost and (until CRM
+/// attribution exists) what it earned, for ROMI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignEconomics {
+    /// The Mailchimp campaign id.
+    pub id: String,
+    pub cost: f64,
+    pub revenue: Option<f64>,
 }
 
 /// A place in the config file, 1-based; the column counts characters.
@@ -101,6 +145,8 @@ impl SourceConfig {
 pub enum SourceSettings {
     Mailchimp {
         api_key: SecretRef,
+        /// Where the `test` action sends test emails.
+        test_emails: Vec<String>,
     },
     Hubspot {
         token: SecretRef,
@@ -122,7 +168,11 @@ pub enum SourceSettings {
 impl std::fmt::Debug for SourceSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SourceSettings::Mailchimp { api_key } => f.debug_struct("Mailchimp").field("api_key", api_key).finish(),
+            SourceSettings::Mailchimp { api_key, test_emails } => f
+                .debug_struct("Mailchimp")
+                .field("api_key", api_key)
+                .field("test_emails", test_emails)
+                .finish(),
             SourceSettings::Hubspot {
                 token,
                 tier,
@@ -165,7 +215,7 @@ impl SourceSettings {
     /// See [`SourceConfig::secret`].
     pub fn secret(&self) -> Option<(&'static str, &SecretRef)> {
         match self {
-            SourceSettings::Mailchimp { api_key } => Some(("api_key", api_key)),
+            SourceSettings::Mailchimp { api_key, .. } => Some(("api_key", api_key)),
             SourceSettings::Hubspot { token, .. } => Some(("token", token)),
             SourceSettings::Wordpress { app_password, .. } => Some(("app_password", app_password)),
             SourceSettings::Http { .. } => None,

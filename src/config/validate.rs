@@ -208,6 +208,7 @@ impl<'a> Validator<'a> {
             readonly,
             sources,
             secret_sites: std::mem::take(&mut self.secret_sites),
+            pipeline: crate::config::PipelineConfig::default(),
         }
     }
 
@@ -427,7 +428,10 @@ impl<'a> Validator<'a> {
             return None;
         }
         let settings = match kind {
-            SourceKind::Mailchimp => SourceSettings::Mailchimp { api_key: raw.api_key? },
+            SourceKind::Mailchimp => SourceSettings::Mailchimp {
+                api_key: raw.api_key?,
+                test_emails: Vec::new(),
+            },
             SourceKind::Hubspot => SourceSettings::Hubspot {
                 token: raw.token?,
                 tier: raw.tier.unwrap_or_default(),
@@ -899,7 +903,7 @@ expect_body = "Sign up"
         assert_eq!(mc.timeout, Duration::from_secs(5));
         assert_eq!(mc.slow, Duration::from_millis(1500));
         assert!(
-            matches!(&mc.settings, SourceSettings::Mailchimp { api_key: SecretRef::Env(v) } if v == "MAILCHIMP_API_KEY")
+            matches!(&mc.settings, SourceSettings::Mailchimp { api_key: SecretRef::Env(v), .. } if v == "MAILCHIMP_API_KEY")
         );
 
         let crm = config.source("crm").unwrap();

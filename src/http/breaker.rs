@@ -19,6 +19,18 @@ pub(crate) enum State {
     },
 }
 
+/// How one call bears on the vendor's health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    /// A 5xx or transport failure: counts toward opening the circuit.
+    Failure,
+    /// Says nothing about whether the vendor is up (a 429: it is, and only
+    /// throttling; the `Retry-After` hold backs off instead). Neither opens
+    /// nor closes the circuit.
+    Neutral,
+}
+
 /// What the breaker looks like from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum View {
@@ -44,9 +56,15 @@ pub(crate) struct Ticket<'a> {
 }
 
 impl Ticket<'_> {
-    pub(crate) fn settle(mut self, success: bool, now: Instant) {
+    pub(crate) fn settle(mut self, outcome: Outcome, now: Instant) {
+        match outcome {
+            Outcome::Success => self.breaker.record(true, now),
+            Outcome::Failure => self.breaker.record(false, now),
+            // Leaves `settled` false: a neutral trial passes the trial on,
+            // like a cancelled one.
+            Outcome::Neutral => return,
+        }
         self.settled = true;
-        self.breaker.record(success, now);
     }
 }
 
@@ -140,7 +158,11 @@ mod tests {
     const COOL: Duration = Duration::from_secs(30);
 
     fn fail(b: &Breaker, now: Instant) {
-        b.admit(now).ok().unwrap().settle(false, now);
+        b.admit(now).ok().unwrap().settle(Outcome::Failure, now);
+    }
+
+    fn throttled(b: &Breaker, now: Instant) {
+        b.admit(now).ok().unwrap().settle(Outcome::Neutral, now);
     }
 
     #[test]
@@ -160,7 +182,7 @@ mod tests {
         let b = Breaker::new(2, COOL);
         let t0 = Instant::now();
         fail(&b, t0);
-        b.admit(t0).ok().unwrap().settle(true, t0);
+        b.admit(t0).ok().unwrap().settle(Outcome::Success, t0);
         fail(&b, t0);
         assert_eq!(b.view(t0), View::Closed);
     }
@@ -175,10 +197,10 @@ mod tests {
         let trial = b.admit(later).ok().unwrap();
         // Only one trial at a time.
         assert!(b.admit(later).is_err());
-        trial.settle(false, later);
+        trial.settle(Outcome::Failure, later);
         assert_eq!(b.view(later), View::Open { until: later + COOL });
         let again = later + COOL;
-        b.admit(again).ok().unwrap().settle(true, again);
+        b.admit(again).ok().unwrap().settle(Outcome::Success, again);
         assert_eq!(b.view(again), View::Closed);
     }
 
@@ -190,6 +212,35 @@ mod tests {
         let later = t0 + COOL;
         drop(b.admit(later).ok().unwrap());
         assert!(b.admit(later).is_ok());
+    }
+
+    #[test]
+    fn throttling_neither_opens_nor_resets_the_streak() {
+        let b = Breaker::new(2, COOL);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            throttled(&b, t0);
+        }
+        assert_eq!(b.view(t0), View::Closed);
+        fail(&b, t0);
+        throttled(&b, t0);
+        assert_eq!(b.view(t0), View::Closed);
+        // The 429 in between did not reset the streak of failures.
+        fail(&b, t0);
+        assert_eq!(b.view(t0), View::Open { until: t0 + COOL });
+    }
+
+    #[test]
+    fn a_throttled_trial_neither_closes_nor_extends_the_circuit() {
+        let b = Breaker::new(1, COOL);
+        let t0 = Instant::now();
+        fail(&b, t0);
+        let later = t0 + COOL;
+        throttled(&b, later);
+        // Not closed, and no new cooldown: the next call is the trial.
+        assert_eq!(b.view(later), View::HalfOpen);
+        b.admit(later).ok().unwrap().settle(Outcome::Success, later);
+        assert_eq!(b.view(later), View::Closed);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::breaker::{Breaker, View};
+use super::breaker::{Breaker, Outcome, View};
 use super::error::{ClientInitError, HttpError};
 use super::headers::rate_limit_from_headers;
 use super::limiter::Limiter;
@@ -348,7 +348,14 @@ impl SourceClient {
             Ok(a) => a.status.is_server_error() || a.status == StatusCode::TOO_MANY_REQUESTS,
             Err(_) => true,
         };
-        ticket.settle(!failed, Instant::now());
+        let health = match &outcome {
+            // The vendor is up and only throttling; the Retry-After hold backs off.
+            Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => Outcome::Neutral,
+            Ok(a) if a.status.is_server_error() => Outcome::Failure,
+            Ok(_) => Outcome::Success,
+            Err(_) => Outcome::Failure,
+        };
+        ticket.settle(health, Instant::now());
         {
             let mut stats = lock(&self.shared.stats);
             stats.calls += 1;

@@ -35,16 +35,19 @@ impl Limiter {
         }
     }
 
-    /// Waits until one more request may go out.
+    /// Waits until one more request may go out: a concurrency slot first,
+    /// then a rate token. The other order would let requests queued behind
+    /// the cap bank tokens while they wait and leave together in a burst
+    /// above the rate the moment slots free up.
     pub(crate) async fn acquire(&self) -> Slot {
-        if let Some((_, limiter)) = &self.rate {
-            limiter.until_ready().await;
-        }
         let permit = match &self.concurrency {
             // The semaphore is never closed, so acquiring only fails if it were.
             Some(sem) => Arc::clone(sem).acquire_owned().await.ok(),
             None => None,
         };
+        if let Some((_, limiter)) = &self.rate {
+            limiter.until_ready().await;
+        }
         if let Some((limit, _)) = &self.rate {
             let now = Instant::now();
             let mut sent = lock(&self.sent);

@@ -103,6 +103,8 @@ pub struct Probe {
     pub http_status: Option<u16>,
     pub vendor_error: Option<VendorError>,
     pub request_id: String,
+    /// The URL probed, redacted: no user info, query values masked.
+    pub url: String,
     pub rate_limit: Option<RateLimitInfo>,
     pub circuit: CircuitState,
 }

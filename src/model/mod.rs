@@ -2,6 +2,7 @@
 
 pub mod health;
 
+pub use campaign::*;
 pub use health::*;
 
 use serde::{Deserialize, Serialize};
@@ -54,3 +55,5 @@ impl SourceKind {
         }
     }
 }
+pub mod campaign;
+pub mod kpi;

@@ -55,17 +55,37 @@ fn create_private_dir(dir: &Path) -> eyre::Result<()> {
 }
 
 /// Writes without a trailing newline: the file holds the secret and nothing else.
+///
+/// The secret goes into a new file (never an existing one, so never through
+/// a symlink planted at `path`), created with mode 0600 from the start, which
+/// is then renamed over `path`: rename replaces a symlink itself rather than
+/// its target, and readers never see a half-written key.
 fn write_secret(path: &Path, secret: &str) -> eyre::Result<()> {
+    let context = || format!("could not write the secret file {}", path.display());
+    let temp = temp_path(path).ok_or_else(|| eyre::eyre!("{} is not a file path", path.display()))?;
+    let written = write_new_private(&temp, secret).and_then(|()| fs::rename(&temp, path));
+    if written.is_err() {
+        // Best effort: the temporary file holds the secret.
+        let _ = fs::remove_file(&temp);
+    }
+    written.wrap_err_with(context)
+}
+
+/// A fresh name beside `path`, so the rename stays on one file system.
+fn temp_path(path: &Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?.to_string_lossy();
+    Some(path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple())))
+}
+
+/// Creates `path`, failing if anything (a file, a symlink) is already there.
+fn write_new_private(path: &Path, secret: &str) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let context = || format!("could not write the secret file {}", path.display());
-    // Tighten before writing, in case the file existed with looser permissions.
-    let mut file = options.open(path).wrap_err_with(context)?;
-    restrict(path, 0o600)?;
-    file.write_all(secret.as_bytes()).wrap_err_with(context)?;
-    file.sync_all().wrap_err_with(context)
+    let mut file = options.open(path)?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(unix)]

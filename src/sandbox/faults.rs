@@ -214,10 +214,10 @@ pub(crate) async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next)
         }
         Fault::Status { code } => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            error_body(ctx.source, status)
+            error_body(&ctx.state, ctx.source, status)
         }
         Fault::RateLimit { seconds } => {
-            let mut response = too_many_requests(ctx.source);
+            let mut response = too_many_requests(&ctx.state, ctx.source);
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -228,8 +228,10 @@ pub(crate) async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next)
     }
 }
 
-fn error_body(source: Source, status: StatusCode) -> Response {
+fn error_body(state: &AppState, source: Source, status: StatusCode) -> Response {
     match source {
+        // A HubSpot 429 always carries its limit headers.
+        Source::Hubspot if status == StatusCode::TOO_MANY_REQUESTS => hubspot::forced_rate_limit(&state.hubspot),
         Source::Mailchimp => mailchimp::error_response(status),
         Source::Hubspot => hubspot::error_response(status),
         Source::Wordpress => wordpress::error_response(status),
@@ -237,10 +239,10 @@ fn error_body(source: Source, status: StatusCode) -> Response {
     }
 }
 
-fn too_many_requests(source: Source) -> Response {
+fn too_many_requests(state: &AppState, source: Source) -> Response {
     match source {
         Source::Mailchimp => mailchimp::too_many_requests(),
-        Source::Hubspot => hubspot::too_many_requests(),
+        Source::Hubspot => hubspot::forced_rate_limit(&state.hubspot),
         Source::Wordpress => wordpress::too_many_requests(),
         Source::Website => website::error_response(StatusCode::TOO_MANY_REQUESTS),
     }

@@ -79,9 +79,13 @@ async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: N
     }
 }
 
+/// Days since the Unix epoch, UTC: HubSpot's daily budget resets at midnight UTC.
+fn today() -> i64 {
+    jiff::Timestamp::now().as_second().div_euclid(86_400)
+}
+
 async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let today = jiff::Timestamp::now().as_second().div_euclid(86_400);
-    let admission = state.hubspot.lock_limits().admit(Instant::now(), today);
+    let admission = state.hubspot.lock_limits().admit(Instant::now(), today());
     let mut response = match admission.refused {
         None => next.run(req).await,
         Some(policy) => rate_limited(policy),
@@ -258,9 +262,18 @@ fn rate_limited(policy: Policy) -> Response {
     (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
 }
 
-/// The ten-second 429, for the `ratelimit:SECONDS` fault.
+/// The ten-second 429 body, without the limit headers.
 pub(crate) fn too_many_requests() -> Response {
     rate_limited(Policy::TenSecondlyRolling)
+}
+
+/// The ten-second 429 for the `ratelimit:SECONDS` fault, with the headers a
+/// real one carries: nothing remaining in the window, the daily budget as it is.
+pub(crate) fn forced_rate_limit(state: &HubspotState) -> Response {
+    let admission = state.lock_limits().forced_refusal(Instant::now(), today());
+    let mut response = too_many_requests();
+    rate_limit_headers(response.headers_mut(), &admission);
+    response
 }
 
 /// HubSpot's body for `status`, for the `status:CODE` fault.

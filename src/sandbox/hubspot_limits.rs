@@ -69,14 +69,18 @@ impl Limits {
         self.recent.len()
     }
 
-    /// Counts one request arriving at `now` on UTC day `day`, unless a limit
-    /// is spent. Refused requests do not count.
-    pub(crate) fn admit(&mut self, now: Instant, day: i64) -> Admission {
-        self.forget_expired(now);
+    fn roll_day(&mut self, day: i64) {
         if day != self.day {
             self.day = day;
             self.daily_used = 0;
         }
+    }
+
+    /// Counts one request arriving at `now` on UTC day `day`, unless a limit
+    /// is spent. Refused requests do not count.
+    pub(crate) fn admit(&mut self, now: Instant, day: i64) -> Admission {
+        self.forget_expired(now);
+        self.roll_day(day);
         let refused = if self.daily_used >= self.daily_max {
             Some(Policy::Daily)
         } else if self.recent.len() >= self.max {
@@ -90,6 +94,22 @@ impl Limits {
             refused,
             max: self.max,
             remaining: self.max.saturating_sub(self.recent.len()),
+            interval: self.window,
+            daily_max: self.daily_max,
+            daily_remaining: self.daily_max.saturating_sub(self.daily_used),
+        }
+    }
+
+    /// A ten-second refusal forced from outside (the `ratelimit` fault): the
+    /// headers a real one would carry, with nothing left in the window and
+    /// the daily budget as it stands. Counts nothing, as refusals never do.
+    pub(crate) fn forced_refusal(&mut self, now: Instant, day: i64) -> Admission {
+        self.forget_expired(now);
+        self.roll_day(day);
+        Admission {
+            refused: Some(Policy::TenSecondlyRolling),
+            max: self.max,
+            remaining: 0,
             interval: self.window,
             daily_max: self.daily_max,
             daily_remaining: self.daily_max.saturating_sub(self.daily_used),
@@ -129,6 +149,20 @@ mod tests {
         let a = limits.admit(start + Duration::from_secs(10), 0);
         assert_eq!(a.refused, None);
         assert_eq!(a.remaining, 0);
+    }
+
+    #[test]
+    fn a_forced_refusal_reports_an_empty_window_and_counts_nothing() {
+        let mut limits = Limits::starter_private_app();
+        let t0 = Instant::now();
+        for i in 0..3 {
+            limits.admit(t0 + Duration::from_millis(i), 0);
+        }
+        let a = limits.forced_refusal(t0 + Duration::from_millis(5), 0);
+        assert_eq!(a.refused, Some(Policy::TenSecondlyRolling));
+        assert_eq!((a.max, a.remaining), (100, 0));
+        assert_eq!(a.daily_remaining, DAILY_MAX - 3);
+        assert_eq!(limits.in_window(t0 + Duration::from_millis(6)), 3);
     }
 
     #[test]

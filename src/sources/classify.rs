@@ -90,6 +90,7 @@ fn classify_error(err: &HttpError, ctx: &ProbeContext) -> Probe {
         http_status: None,
         vendor_error: None,
         request_id: err.request_id().to_owned(),
+        url: err.url().to_owned(),
         rate_limit: ctx.headroom.clone(),
         circuit,
     }
@@ -148,6 +149,7 @@ fn classify_response(
         http_status: Some(code),
         vendor_error: vendor,
         request_id: resp.request_id.clone(),
+        url: resp.url.clone(),
         rate_limit: resp.rate_limit.clone(),
         circuit: ctx.circuit,
     }

@@ -61,6 +61,10 @@ impl Connector for HttpCheck {
         SourceKind::Http
     }
 
+    fn probe_url(&self) -> String {
+        crate::http::redact_url(&self.url)
+    }
+
     async fn poll(&self) -> PollReport {
         let mut request = Request::get(self.url.clone());
         // Expecting a redirect (a click tracker, a moved page) means checking
@@ -78,6 +82,6 @@ impl Connector for HttpCheck {
             |_| None,
         )
         .await;
-        PollReport { probe }
+        PollReport::health(probe)
     }
 }

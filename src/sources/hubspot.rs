@@ -91,6 +91,10 @@ impl Connector for Hubspot {
         SourceKind::Hubspot
     }
 
+    fn probe_url(&self) -> String {
+        crate::http::redact_url(&self.probe_url)
+    }
+
     async fn poll(&self) -> PollReport {
         let request = Request::get(self.probe_url.clone()).with_auth(Auth::Bearer(self.token.clone()));
         let probe = run_probe(
@@ -103,7 +107,7 @@ impl Connector for Hubspot {
             hubspot_error,
         )
         .await;
-        PollReport { probe }
+        PollReport::health(probe)
     }
 }
 

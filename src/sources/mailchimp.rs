@@ -10,8 +10,9 @@ use url::Url;
 use super::classify::{BodyVerdict, parse_json};
 use super::urls::{NotABase, join};
 use super::{Connector, PollReport, run_probe};
+use crate::actions::{ActionSpec, ArgKind, Availability};
 use crate::http::{Auth, Request, SourceClient};
-use crate::model::{SourceKind, VendorError};
+use crate::model::{Campaign, CampaignStatus, SourceKind, VendorError};
 
 const ENDPOINT: &str = "/ping";
 /// Mailchimp accepts any user name with the key as password.
@@ -74,6 +75,80 @@ pub fn mailchimp_error(body: &[u8]) -> Option<VendorError> {
     })
 }
 
+/// Mailchimp's campaign actions (`POST /campaigns/{id}/actions/<name>`).
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "schedule",
+        summary: "schedule a draft for a quarter-hour time",
+        irreversible: false,
+        arg: ArgKind::Time,
+    },
+    ActionSpec {
+        name: "unschedule",
+        summary: "return a scheduled campaign to draft",
+        irreversible: false,
+        arg: ArgKind::None,
+    },
+    ActionSpec {
+        name: "cancel-send",
+        summary: "stop a campaign that is sending",
+        irreversible: true,
+        arg: ArgKind::None,
+    },
+    ActionSpec {
+        name: "pause",
+        summary: "pause an RSS campaign",
+        irreversible: false,
+        arg: ArgKind::None,
+    },
+    ActionSpec {
+        name: "resume",
+        summary: "resume a paused RSS campaign",
+        irreversible: false,
+        arg: ArgKind::None,
+    },
+    ActionSpec {
+        name: "test",
+        summary: "send a test email to the configured addresses",
+        irreversible: false,
+        arg: ArgKind::None,
+    },
+    ActionSpec {
+        name: "replicate",
+        summary: "copy the campaign as a new draft",
+        irreversible: false,
+        arg: ArgKind::None,
+    },
+];
+
+/// Which actions a campaign's state allows, as Mailchimp enforces them.
+pub fn availability(action: &str, c: &Campaign) -> Availability {
+    use CampaignStatus as S;
+    let rss = c.kind == "rss";
+    let why = match (action, c.status) {
+        ("schedule", S::Save) if !rss => return Availability::Ready,
+        ("schedule", _) if rss => "RSS campaigns run on their feed; pause or resume them instead",
+        ("schedule", _) => "only a draft can be scheduled",
+        ("unschedule", S::Schedule) => return Availability::Ready,
+        ("unschedule", _) => "only a scheduled campaign can be unscheduled",
+        ("cancel-send", S::Sending) if matches!(c.kind.as_str(), "regular" | "plaintext") => {
+            return Availability::Ready;
+        }
+        ("cancel-send", S::Sending) => "only regular and plain-text campaigns can be canceled",
+        ("cancel-send", _) => "only a campaign that is sending can be canceled",
+        ("pause", S::Sending | S::Schedule) if rss => return Availability::Ready,
+        ("resume", S::Paused) if rss => return Availability::Ready,
+        ("pause" | "resume", _) if !rss => "only RSS campaigns can be paused and resumed",
+        ("pause", _) => "only a running RSS campaign can be paused",
+        ("resume", _) => "only a paused RSS campaign can be resumed",
+        ("test", S::Save | S::Paused | S::Schedule) => return Availability::Ready,
+        ("test", _) => "test emails go out from drafts, scheduled and paused campaigns",
+        ("replicate", _) => return Availability::Ready,
+        _ => return Availability::Disabled(format!("Mailchimp has no campaign action {action:?}")),
+    };
+    Availability::Disabled(why.to_string())
+}
+
 #[async_trait]
 impl Connector for Mailchimp {
     fn name(&self) -> &str {
@@ -84,13 +159,17 @@ impl Connector for Mailchimp {
         SourceKind::Mailchimp
     }
 
+    fn probe_url(&self) -> String {
+        crate::http::redact_url(&self.ping)
+    }
+
     async fn poll(&self) -> PollReport {
         let request = Request::get(self.ping.clone()).with_auth(Auth::Basic {
             user: BASIC_USER.to_owned(),
             password: self.api_key.clone(),
         });
         let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, mailchimp_error).await;
-        PollReport { probe }
+        PollReport::health(probe)
     }
 }
 

@@ -22,22 +22,78 @@ pub use mailchimp::{Mailchimp, mailchimp_error};
 pub use urls::{NotABase, join};
 pub use wordpress::{Wordpress, wordpress_error};
 
+use crate::actions::{ActionArgs, ActionError, ActionSpec, Availability, Outcome, PlannedAction, Target};
 use crate::config::{self, SecretRef, SourceConfig, SourceSettings};
 use crate::http::{HttpCore, Policy, Request, SourceClient};
-use crate::model::{Probe, SourceKind, VendorError};
+use crate::model::{EmailData, Probe, SourceKind, VendorError};
 
-/// What one poll of a source produced. Later issues add the data it fetched.
+/// What one poll of a source produced: its health, and the data it fetched
+/// when the probe succeeded and the connector fetches data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollReport {
     pub probe: Probe,
+    pub data: Option<SourceData>,
+}
+
+impl PollReport {
+    /// A poll that checked health only.
+    pub fn health(probe: Probe) -> Self {
+        PollReport { probe, data: None }
+    }
+}
+
+/// A source's data, by kind. Shared, not copied, between the poller and the model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceData {
+    Email(Arc<EmailData>),
 }
 
 #[async_trait]
 pub trait Connector: Send + Sync {
     fn name(&self) -> &str;
     fn kind(&self) -> SourceKind;
+    /// The URL a poll calls, redacted for display (no userinfo, query
+    /// values masked): shows which host a default base resolved to.
+    fn probe_url(&self) -> String;
     /// Never fails and never panics on vendor input.
     async fn poll(&self) -> PollReport;
+
+    /// Plan `action` on `target` into the exact request it would send. Pure:
+    /// nothing is sent. Refuses actions the target's state does not allow.
+    fn plan(&self, action: &str, target: Target<'_>, args: &ActionArgs) -> Result<PlannedAction, ActionError> {
+        let _ = (target, args);
+        Err(ActionError::refused(format!(
+            "{} offers no action {action:?}",
+            self.name()
+        )))
+    }
+
+    /// Send a planned action exactly once, tagged with `request_id`. Never retried.
+    async fn execute(&self, planned: &PlannedAction, request_id: &str) -> Result<Outcome, ActionError> {
+        let _ = request_id;
+        Err(ActionError::refused(format!(
+            "{} offers no action {:?}",
+            self.name(),
+            planned.action
+        )))
+    }
+}
+
+/// The actions a kind of source offers (empty for kinds without any yet).
+pub fn actions_for(kind: SourceKind) -> &'static [ActionSpec] {
+    match kind {
+        SourceKind::Mailchimp => mailchimp::ACTIONS,
+        SourceKind::Hubspot | SourceKind::Wordpress | SourceKind::Http => &[],
+    }
+}
+
+/// Whether `action` can run on `target` now; pure, so the cockpit can grey out
+/// what the target's state forbids before anything is planned.
+pub fn availability(kind: SourceKind, action: &str, target: Target<'_>) -> Availability {
+    match (kind, target) {
+        (SourceKind::Mailchimp, Target::Campaign(c)) => mailchimp::availability(action, c),
+        _ => Availability::Disabled(format!("{} has no action {action:?}", kind.label())),
+    }
 }
 
 /// A source that cannot be started, naming the source and the config field.
@@ -67,7 +123,7 @@ fn resolve(cfg: &SourceConfig, field: &'static str, secret: &SecretRef) -> Resul
 pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, BuildError> {
     let bad_base = |e: NotABase| BuildError::new(cfg, "base_url", e.to_string());
     let connector: Arc<dyn Connector> = match &cfg.settings {
-        SourceSettings::Mailchimp { api_key } => {
+        SourceSettings::Mailchimp { api_key, .. } => {
             let key = resolve(cfg, "api_key", api_key)?;
             let base = match &cfg.base_url {
                 Some(url) => url.clone(),

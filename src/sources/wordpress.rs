@@ -81,13 +81,17 @@ impl Connector for Wordpress {
         SourceKind::Wordpress
     }
 
+    fn probe_url(&self) -> String {
+        crate::http::redact_url(&self.index)
+    }
+
     async fn poll(&self) -> PollReport {
         let request = Request::get(self.index.clone()).with_auth(Auth::Basic {
             user: self.user.clone(),
             password: self.app_password.clone(),
         });
         let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, wordpress_error).await;
-        PollReport { probe }
+        PollReport::health(probe)
     }
 }
 

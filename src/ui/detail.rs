@@ -105,6 +105,9 @@ fn facts(model: &Model, index: usize, theme: &Theme) -> Vec<Line<'static>> {
             };
             lines.push(row("Vendor", vec![Span::styled(text, theme.warn)]));
         }
+        if !probe.url.is_empty() {
+            lines.push(row("Endpoint", plain(format!("GET {}", probe.url))));
+        }
         if !probe.request_id.is_empty() {
             lines.push(row("Request id", plain(probe.request_id.clone())));
         }

@@ -24,6 +24,7 @@ pub fn probe(status: HealthStatus, ms: u64, summary: &str) -> Probe {
         http_status: Some(200),
         vendor_error: None,
         request_id: "5b0e7c1a-3d7e-4c5f-9a70-2b1f0c9d4e11".to_string(),
+        url: "https://api.hubapi.com/crm/v3/objects/contacts?limit=1".to_string(),
         rate_limit: None,
         circuit: CircuitState::Closed,
     }
