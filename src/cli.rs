@@ -54,6 +54,9 @@ pub enum Command {
         #[arg(long = "fault", value_name = "SOURCE=KIND", value_parser = parse_fault_arg)]
         faults: Vec<(String, Fault)>,
     },
+    /// Run one vendor action from the shell: show the exact request, confirm, send once, audit
+    #[command(after_help = ACT_EXAMPLES)]
+    Act(ActArgs),
     /// Write, validate or locate the config file
     Config {
         #[command(subcommand)]
@@ -75,4 +78,37 @@ pub enum ConfigCommand {
     },
     /// Print the config path mops would use
     Path,
+}
+
+const ACT_EXAMPLES: &str = "Examples:
+  mops act mailchimp --list
+  mops act mailchimp schedule 'Nov newsletter' --at 'tomorrow 09:00' --dry-run
+  mops act mailchimp unschedule c0ffee1234 --yes
+
+Every attempt and outcome is appended to the audit log ($XDG_STATE_HOME/mops/audit.jsonl).";
+
+/// `mops act SOURCE ACTION TARGET` and `mops act SOURCE --list`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ActArgs {
+    /// The source's name in the config
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The vendor's action name in kebab-case (schedule, cancel-send, ...); see --list
+    #[arg(value_name = "ACTION", required_unless_present = "list")]
+    pub action: Option<String>,
+    /// The campaign: its id, web id, or exact title
+    #[arg(value_name = "TARGET", required_unless_present = "list")]
+    pub target: Option<String>,
+    /// When, for actions that take a time: 2026-11-23 09:00, 09:00, tomorrow 09:00, +2h or RFC 3339 (local zone)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Send without asking (needed when there is no terminal to ask on)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Show the exact request and stop: nothing is sent or audited
+    #[arg(long)]
+    pub dry_run: bool,
+    /// List the source's actions and exit
+    #[arg(long, conflicts_with_all = ["action", "target", "at", "yes", "dry_run"])]
+    pub list: bool,
 }

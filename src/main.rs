@@ -9,7 +9,7 @@ use eyre::WrapErr;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use mops::cli::{Cli, Command, ConfigCommand};
-use mops::{app, config, sandbox};
+use mops::{actions, app, config, sandbox};
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::config::HookBuilder::default()
@@ -47,6 +47,7 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
     }
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
+        Some(Command::Act(args)) => act(&args, cli.config.as_deref(), readonly),
         None => block_on(cockpit(cli.config, readonly)),
         Some(Command::Demo { seed, listen, faults }) => {
             block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly))
@@ -120,6 +121,29 @@ async fn wait_for_stop() -> eyre::Result<()> {
         _ = hup.recv() => {}
     }
     Ok(())
+}
+
+/// `mops act`: exit 0 when the action was sent and succeeded (or listed, or
+/// dry-run), 1 when it was refused, declined or failed.
+fn act(args: &mops::cli::ActArgs, config_path: Option<&Path>, readonly: bool) -> eyre::Result<ExitCode> {
+    let path = config::locate(config_path)?;
+    let cfg = config::load(&path)?;
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    let mut stdout = std::io::stdout();
+    let result = runtime.block_on(actions::act::run(
+        &cfg,
+        args,
+        readonly,
+        &mut stdout,
+        &mut actions::act::TerminalAsk,
+    ));
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("mops: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result<ExitCode> {

@@ -290,6 +290,67 @@ fn resolved_secrets_are_checked_but_never_printed() {
 }
 
 #[test]
+fn check_reports_test_emails_and_pipeline_economics() {
+    let sb = Sandbox::new();
+    let path = sb.write(
+        "pipeline.toml",
+        r#"[pipeline.thresholds]
+bounce_rate = "3%"
+unsubscribe_rate = 0.004
+
+[[pipeline.campaign]]
+id = "42694e9e57"
+cost = 1200
+revenue = 5400.50
+
+[[pipeline.campaign]]
+id = "b03bfc273a"
+cost = 350
+
+[[source]]
+name = "mc"
+kind = "mailchimp"
+base_url = "http://127.0.0.1:9/3.0"
+api_key = { env = "MAILCHIMP_API_KEY" }
+test_emails = ["ops@example.com", "qa@example.com"]
+"#,
+    );
+    let mut cmd = sb.mops(&["config", "check", &path.display().to_string()]);
+    cmd.env("MAILCHIMP_API_KEY", "SEKRIT-us14");
+    let out = run(cmd);
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(
+        out.stdout.contains(
+            "ok    mc  (mailchimp)  api_key from env MAILCHIMP_API_KEY; at http://127.0.0.1:9/3.0; 2 test emails\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "pipeline: thresholds bounce 3%, unsubscribe 0.4%, churn 1%; economics for 2 campaigns (1 with revenue)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.ends_with("the source is ok\n"), "{}", out.stdout);
+    assert!(!out.both().contains("SEKRIT"), "{}", out.both());
+
+    // A rate over 100% fails before any secret is looked at.
+    let broken = sb.write("over.toml", "[pipeline.thresholds]\nchurn = \"150%\"\n");
+    let out = run(sb.mops(&["config", "check", &broken.display().to_string()]));
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    assert!(
+        out.stderr.contains(&format!(
+            "{}:2:9: pipeline.thresholds.churn: \"150%\" is out of range: a percentage must be between 0% and 100%",
+            broken.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn unset_secret_variable_fails_the_check_with_a_fix() {
     let sb = Sandbox::new();
     let path = sb.write(

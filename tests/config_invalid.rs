@@ -338,6 +338,88 @@ fn single_bracket_source() {
     expect_problem("single_bracket_source.toml", 1, 1, "source", &["[[source]]"]);
 }
 
+#[test]
+fn bad_threshold_rate() {
+    expect_problem(
+        "bad_threshold_rate.toml",
+        3,
+        20,
+        "pipeline.thresholds.unsubscribe_rate",
+        &["bad rate \"half a percent\"", "like \"2%\"", "like 0.02"],
+    );
+}
+
+#[test]
+fn threshold_over_100_percent() {
+    expect_problem(
+        "threshold_over_100_percent.toml",
+        2,
+        15,
+        "pipeline.thresholds.bounce_rate",
+        &["\"150%\" is out of range", "between 0% and 100%"],
+    );
+}
+
+#[test]
+fn unknown_threshold_key() {
+    expect_problem(
+        "unknown_threshold_key.toml",
+        3,
+        1,
+        "pipeline.thresholds.unsubscribe_rat",
+        &["unknown key `unsubscribe_rat`", "did you mean `unsubscribe_rate`?"],
+    );
+}
+
+#[test]
+fn negative_campaign_cost() {
+    expect_problem(
+        "negative_campaign_cost.toml",
+        3,
+        8,
+        "pipeline.campaign \"42694e9e57\" field cost",
+        &["cost must be a positive number", "found -1200"],
+    );
+}
+
+#[test]
+fn duplicate_campaign_id() {
+    let text = expect_problem(
+        "duplicate_campaign_id.toml",
+        6,
+        6,
+        "pipeline.campaign \"42694e9e57\" field id",
+        &["duplicate campaign id \"42694e9e57\"", "line 2", "line 6"],
+    );
+    assert_eq!(text.lines().count(), 1, "only the second table is wrong: {text}");
+}
+
+#[test]
+fn bad_test_email() {
+    let text = expect_problem(
+        "bad_test_email.toml",
+        5,
+        35,
+        "source \"mailchimp\" field test_emails",
+        &["entry 2 is not an email address", "one `@`"],
+    );
+    assert!(
+        !text.contains("qa.example.com"),
+        "the address is pointed at, not echoed: {text}"
+    );
+}
+
+#[test]
+fn test_emails_on_hubspot() {
+    expect_problem(
+        "test_emails_on_hubspot.toml",
+        5,
+        1,
+        "source \"crm\" field test_emails",
+        &["does not apply to a hubspot source", "only mailchimp sources accept it"],
+    );
+}
+
 /// Every corpus file has its own test above; a new file without one fails here.
 #[test]
 fn every_corpus_file_has_a_test() {

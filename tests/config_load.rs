@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mops::config::{self, ConfigError, SecretRef, SourceSettings};
+use mops::config::{self, CampaignEconomics, ConfigError, PipelineConfig, SecretRef, SourceSettings, Thresholds};
 use mops::model::SourceKind;
 use secrecy::ExposeSecret;
 
@@ -194,6 +194,84 @@ fn example_config_parses_with_all_four_kinds() {
         panic!("landing is not an http source");
     };
     assert_eq!(expect_body.as_deref(), Some("Sign up"));
+
+    let Some(SourceSettings::Mailchimp { test_emails, .. }) = cfg.source("mailchimp").map(|s| &s.settings) else {
+        panic!("mailchimp is not a mailchimp source");
+    };
+    assert_eq!(test_emails, &["ops@example.com", "qa@example.com"]);
+    assert_eq!(
+        cfg.pipeline,
+        PipelineConfig {
+            thresholds: Thresholds {
+                bounce_rate: 0.02,
+                unsubscribe_rate: 0.005,
+                churn: 0.01,
+                open_rate_min: Some(0.15),
+                click_rate_min: Some(0.01),
+            },
+            campaigns: vec![
+                CampaignEconomics {
+                    id: "42694e9e57".into(),
+                    cost: 1200.0,
+                    revenue: Some(5400.50),
+                },
+                CampaignEconomics {
+                    id: "b03bfc273a".into(),
+                    cost: 350.0,
+                    revenue: None,
+                },
+            ],
+        }
+    );
+}
+
+#[test]
+fn pipeline_rates_load_as_fractions_from_percent_or_fraction_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "pipeline.toml",
+        "[pipeline.thresholds]\nbounce_rate = \"5%\"\nunsubscribe_rate = \"0.25 %\"\nchurn = 0.03\nclick_rate_min = 1\n\n[[pipeline.campaign]]\nid = \"42694e9e57\"\ncost = 1200\nrevenue = 5400.50\n",
+    );
+    let cfg = config::load(&path).unwrap();
+    let t = cfg.pipeline.thresholds;
+    assert_eq!(t.bounce_rate, 0.05);
+    assert_eq!(t.unsubscribe_rate, 0.0025);
+    assert_eq!(t.churn, 0.03);
+    assert_eq!(t.open_rate_min, None, "an optional minimum left out stays off");
+    assert_eq!(t.click_rate_min, Some(1.0));
+    let campaign = cfg.pipeline.campaign("42694e9e57").expect("campaign economics");
+    assert_eq!((campaign.cost, campaign.revenue), (1200.0, Some(5400.5)));
+}
+
+#[test]
+fn pipeline_defaults_apply_when_absent_or_partly_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = config::load(&write(dir.path(), "none.toml", "title = \"x\"\n")).unwrap();
+    assert_eq!(none.pipeline.thresholds, Thresholds::default());
+    assert_eq!(
+        (
+            none.pipeline.thresholds.bounce_rate,
+            none.pipeline.thresholds.unsubscribe_rate,
+            none.pipeline.thresholds.churn
+        ),
+        (0.02, 0.005, 0.01)
+    );
+    assert!(none.pipeline.campaigns.is_empty());
+
+    let partial = config::load(&write(
+        dir.path(),
+        "partial.toml",
+        "[pipeline.thresholds]\nchurn = \"2%\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        partial.pipeline.thresholds,
+        Thresholds {
+            churn: 0.02,
+            ..Thresholds::default()
+        }
+    );
 }
 
 #[test]
@@ -205,6 +283,8 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
         .map(|line| match line.strip_prefix("# ") {
             Some(rest)
                 if rest.starts_with("[[source]]")
+                    || rest.starts_with("[pipeline.")
+                    || rest.starts_with("[[pipeline.")
                     || rest
                         .split_once(" = ")
                         .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
@@ -227,6 +307,20 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
             SourceKind::Wordpress
         ]
     );
+    let Some(SourceSettings::Mailchimp { test_emails, .. }) = cfg.source("mailchimp").map(|s| &s.settings) else {
+        panic!("no mailchimp source once uncommented");
+    };
+    assert_eq!(test_emails, &["ops@example.com"]);
+    // The commented thresholds are the defaults, plus the optional minimums.
+    assert_eq!(
+        cfg.pipeline.thresholds,
+        Thresholds {
+            open_rate_min: Some(0.15),
+            click_rate_min: Some(0.01),
+            ..Thresholds::default()
+        }
+    );
+    assert_eq!(cfg.pipeline.campaigns.len(), 1);
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn readonly_badge_and_empty_panes() {
     let screen = draw(&model, 80, 24);
     assert!(screen.contains("READ-ONLY"), "{screen}");
     assert!(screen.contains("No sources configured"), "{screen}");
-    assert!(screen.contains("No campaign source connected yet"), "{screen}");
+    assert!(screen.contains("No email platform connected yet"), "{screen}");
     assert!(screen.contains("No task source connected yet"), "{screen}");
 }
 
@@ -112,4 +112,114 @@ fn no_color_means_no_colour_but_the_same_words() {
         coloured,
         "the text must not depend on colour"
     );
+}
+
+mod pipeline {
+    use super::*;
+    use mops::actions::PlannedAction;
+    use mops::http::Method;
+
+    #[test]
+    fn pane_with_every_stage_and_flags() {
+        let model = common::pipeline_model();
+        let small = draw(&model, 80, 24);
+        assert!(small.contains("draft 1"), "{small}");
+        insta::assert_snapshot!("pipeline_80x24", small);
+        let big = draw(&model, 160, 48);
+        for expected in ["7.3%!", "1.3%!", "+375%", "-40%", "Black Friday early access", "churn"] {
+            assert!(big.contains(expected), "160x48 lacks {expected}:\n{big}");
+        }
+        insta::assert_snapshot!("pipeline_160x48", big);
+    }
+
+    #[test]
+    fn zoomed_pipeline() {
+        let mut model = common::pipeline_model();
+        press(&mut model, KeyCode::Char('z'));
+        insta::assert_snapshot!("pipeline_zoomed_160x48", draw(&model, 160, 48));
+    }
+
+    #[test]
+    fn campaign_detail_with_report_and_actions() {
+        let mut model = common::pipeline_model();
+        // Sort by bounce rate: the over-threshold campaign comes first.
+        for _ in 0..3 {
+            press(&mut model, KeyCode::Char('s'));
+        }
+        press(&mut model, KeyCode::Enter);
+        let big = draw(&model, 160, 48);
+        assert!(big.contains("Black Friday early access"), "{big}");
+        assert!(big.contains("over the 2.0% threshold"), "{big}");
+        assert!(big.contains("replicate"), "{big}");
+        insta::assert_snapshot!("campaign_detail_80x24", draw(&model, 80, 24));
+        insta::assert_snapshot!("campaign_detail_160x48", big);
+    }
+
+    #[test]
+    fn action_menu() {
+        let mut model = common::pipeline_model();
+        press(&mut model, KeyCode::Char('x'));
+        let small = draw(&model, 80, 24);
+        assert!(small.contains("schedule"), "{small}");
+        insta::assert_snapshot!("action_menu_80x24", small);
+    }
+
+    fn schedule_plan() -> PlannedAction {
+        PlannedAction {
+            source: "mailchimp".into(),
+            action: "schedule".into(),
+            target_id: "d1".into(),
+            target_name: "Cyber Monday teaser".into(),
+            method: Method::POST,
+            url: "https://us21.api.mailchimp.com/3.0/campaigns/d1/actions/schedule"
+                .parse()
+                .expect("url"),
+            body: Some(serde_json::json!({"schedule_time": "2026-11-23T09:00:00Z", "timewarp": false})),
+            auth: "Basic ***".into(),
+            irreversible: false,
+            effect: "Schedules 'Cyber Monday teaser' for Mon 23 Nov 09:00 UTC (in 16h 50m)".into(),
+        }
+    }
+
+    #[test]
+    fn confirm_popup_shows_the_exact_request() {
+        let mut model = common::pipeline_model();
+        update(
+            &mut model,
+            mops::app::Msg::Planned {
+                source: 0,
+                result: Ok(schedule_plan()),
+            },
+        );
+        let small = draw(&model, 80, 24);
+        for expected in [
+            "POST https://us21.api.mailchimp.com/3.0/campaigns/d1/actions/schedule",
+            "Basic ***",
+            "\"timewarp\": false",
+        ] {
+            assert!(small.contains(expected), "80x24 confirm lacks {expected}:\n{small}");
+        }
+        insta::assert_snapshot!("confirm_80x24", small);
+        insta::assert_snapshot!("confirm_160x48", draw(&model, 160, 48));
+    }
+
+    #[test]
+    fn irreversible_confirm_asks_for_the_name() {
+        let mut model = common::pipeline_model();
+        let mut plan = schedule_plan();
+        plan.action = "cancel-send".into();
+        plan.irreversible = true;
+        plan.body = None;
+        update(
+            &mut model,
+            mops::app::Msg::Planned {
+                source: 0,
+                result: Ok(plan),
+            },
+        );
+        let small = draw(&model, 80, 24);
+        assert!(small.contains("cannot be undone"), "{small}");
+        assert!(small.contains("Type the name to confirm"), "{small}");
+        insta::assert_snapshot!("confirm_irreversible_80x24", small);
+    }
 }

@@ -4,7 +4,13 @@
 //! refuses it in read-only mode or audits it, sends it once, and audits the
 //! outcome. Nothing here retries a write.
 
+pub mod act;
+pub mod audit;
+pub mod executor;
 pub mod time;
+
+pub use audit::{AuditError, AuditLog};
+pub use executor::Executor;
 
 use std::time::Duration;
 

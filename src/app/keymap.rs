@@ -22,14 +22,22 @@ pub enum UserAction {
     Zoom,
     Refresh,
     RefreshAll,
+    Filter,
+    Sort,
+    Actions,
+    Palette,
 }
 
 /// Where a binding applies, for the help overlay and the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Global,
-    /// Lists: the health pane and the detail view.
+    /// Lists: every pane with rows, and the detail views.
     List,
+    /// The campaign pipeline.
+    Pipeline,
+    /// Where the selection has actions: campaigns, failed actions.
+    Actionable,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +121,34 @@ const BINDINGS: &[Binding] = &[
         scope: Scope::Global,
     },
     Binding {
+        keys: "x",
+        short: "actions",
+        help: "actions of the selected item (shows the exact request first)",
+        action: UserAction::Actions,
+        scope: Scope::Actionable,
+    },
+    Binding {
+        keys: "/",
+        short: "filter",
+        help: "filter the campaigns (Enter keeps it, Esc clears it)",
+        action: UserAction::Filter,
+        scope: Scope::Pipeline,
+    },
+    Binding {
+        keys: "s",
+        short: "sort",
+        help: "cycle the campaign sort",
+        action: UserAction::Sort,
+        scope: Scope::Pipeline,
+    },
+    Binding {
+        keys: ":",
+        short: "palette",
+        help: "command palette: fuzzy search panes, commands, actions",
+        action: UserAction::Palette,
+        scope: Scope::Global,
+    },
+    Binding {
         keys: "r",
         short: "refresh",
         help: "refresh: poll the focused source now",
@@ -156,6 +192,10 @@ pub fn action_for(key: KeyEvent) -> Option<UserAction> {
         KeyCode::Char('z') => UserAction::Zoom,
         KeyCode::Char('r') => UserAction::Refresh,
         KeyCode::Char('R') => UserAction::RefreshAll,
+        KeyCode::Char('/') => UserAction::Filter,
+        KeyCode::Char('s') => UserAction::Sort,
+        KeyCode::Char('x') => UserAction::Actions,
+        KeyCode::Char(':') => UserAction::Palette,
         _ => return None,
     })
 }

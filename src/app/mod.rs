@@ -4,6 +4,8 @@
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod palette;
+pub mod pipeline;
 pub mod runtime;
 pub mod source_state;
 pub mod terminal;

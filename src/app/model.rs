@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::source_state::SourceState;
+use crate::actions::{ActionError, ActionSpec, Availability, PlannedAction};
+use crate::config::PipelineConfig;
 use crate::model::{HealthStatus, SourceKind};
 
 /// The four panes, in grid order (1-4).
@@ -52,12 +54,14 @@ impl Pane {
 }
 
 /// What fills the body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     /// The 2x2 grid, or the focused pane alone when zoomed.
     Grid,
     /// One source's detail (index into `sources`).
     SourceDetail(usize),
+    /// One campaign's detail and report.
+    CampaignDetail { source: usize, id: String },
 }
 
 #[derive(Debug, Clone)]
@@ -72,9 +76,22 @@ pub struct Model {
     pub focus: Pane,
     pub zoomed: bool,
     pub screen: Screen,
-    pub help: bool,
+    /// A popup over the screen: help, an action menu, a prompt, a confirmation.
+    pub overlay: Option<Overlay>,
     /// Selected row of the health pane.
     pub selected: usize,
+    pub pipeline: PipelineView,
+    /// Thresholds and campaign economics from the config.
+    pub pipeline_cfg: PipelineConfig,
+    /// Selected row of the task pane (failed actions for now).
+    pub tasks_selected: usize,
+    /// Actions sent and not yet answered.
+    pub running: Vec<RunningAction>,
+    /// Actions that failed, for a person to retry or discard. Never retried on their own.
+    pub failed: Vec<FailedAction>,
+    pub next_action_id: u64,
+    /// A transient message in the status bar.
+    pub toast: Option<Toast>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Clock times are shown in this zone.
@@ -95,8 +112,15 @@ impl Model {
             focus: Pane::Health,
             zoomed: false,
             screen: Screen::Grid,
-            help: false,
+            overlay: None,
             selected: 0,
+            pipeline: PipelineView::default(),
+            pipeline_cfg: PipelineConfig::default(),
+            tasks_selected: 0,
+            running: Vec::new(),
+            failed: Vec::new(),
+            next_action_id: 1,
+            toast: None,
             size: (80, 24),
             tz: TimeZone::UTC,
             color: true,
@@ -136,4 +160,143 @@ impl Model {
     pub fn selected_source(&self) -> Option<&SourceState> {
         self.sources.get(self.selected)
     }
+
+    pub fn help_open(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Help))
+    }
+
+    /// Whether some text field has the keyboard (keys are typed, not bound).
+    pub fn typing(&self) -> bool {
+        self.pipeline.editing_filter
+            || matches!(self.overlay, Some(Overlay::TimePrompt(_) | Overlay::Palette(_)))
+            || matches!(&self.overlay, Some(Overlay::Confirm(c)) if c.planned.irreversible)
+    }
+}
+
+/// How the pipeline's campaigns are ordered; `s` cycles through these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CampaignSort {
+    /// Pipeline order (draft first), newest first within a stage.
+    #[default]
+    Stage,
+    SendTime,
+    OpenRate,
+    BounceRate,
+    UnsubscribeRate,
+    Romi,
+    Title,
+}
+
+impl CampaignSort {
+    pub const ALL: [CampaignSort; 7] = [
+        CampaignSort::Stage,
+        CampaignSort::SendTime,
+        CampaignSort::OpenRate,
+        CampaignSort::BounceRate,
+        CampaignSort::UnsubscribeRate,
+        CampaignSort::Romi,
+        CampaignSort::Title,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CampaignSort::Stage => "stage",
+            CampaignSort::SendTime => "send time",
+            CampaignSort::OpenRate => "open rate",
+            CampaignSort::BounceRate => "bounce rate",
+            CampaignSort::UnsubscribeRate => "unsubscribe rate",
+            CampaignSort::Romi => "ROMI",
+            CampaignSort::Title => "title",
+        }
+    }
+
+    pub fn next(self) -> CampaignSort {
+        let i = CampaignSort::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        CampaignSort::ALL[(i + 1) % CampaignSort::ALL.len()]
+    }
+}
+
+/// The pipeline pane's own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PipelineView {
+    /// Index into the filtered, sorted campaign rows.
+    pub selected: usize,
+    pub filter: String,
+    pub editing_filter: bool,
+    pub sort: CampaignSort,
+}
+
+/// Popups, one at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    ActionMenu(ActionMenu),
+    TimePrompt(TimePrompt),
+    Confirm(Box<Confirm>),
+    Palette(Palette),
+}
+
+/// `x`: the actions of one item, each ready or disabled with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionMenu {
+    /// Set when the menu is for a failed action: its items are retry and discard.
+    pub failed: Option<u64>,
+    pub source: usize,
+    pub target_id: String,
+    pub target_name: String,
+    pub items: Vec<(ActionSpec, Availability)>,
+    pub selected: usize,
+}
+
+/// Asks for the time an action needs (schedule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimePrompt {
+    pub source: usize,
+    pub action: &'static str,
+    pub target_id: String,
+    pub target_name: String,
+    pub input: String,
+    pub error: Option<String>,
+}
+
+/// The exact request, shown before it is sent. Irreversible actions need
+/// the target's name typed into `typed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub source: usize,
+    pub planned: PlannedAction,
+    /// Set when this retries a failed action (which leaves the list once sent).
+    pub retry_of: Option<u64>,
+    pub typed: String,
+}
+
+/// `:`: fuzzy search over panes, commands and the selected item's actions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Palette {
+    pub input: String,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningAction {
+    pub id: u64,
+    pub source: usize,
+    pub planned: PlannedAction,
+    pub since: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedAction {
+    pub id: u64,
+    pub source: usize,
+    pub planned: PlannedAction,
+    pub error: ActionError,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub error: bool,
+    pub until: Timestamp,
 }

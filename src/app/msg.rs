@@ -3,6 +3,7 @@
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
+use crate::actions::{ActionArgs, ActionError, Outcome, PlannedAction};
 use crate::sources::PollReport;
 
 /// Everything that can change the model. Time arrives only in messages, so
@@ -29,14 +30,39 @@ pub enum Msg {
         source: usize,
         next: Timestamp,
     },
+    /// A planned action (or why it could not be planned), for confirmation.
+    Planned {
+        source: usize,
+        result: Result<PlannedAction, ActionError>,
+    },
+    /// A sent action's answer.
+    ActionDone {
+        id: u64,
+        at: Timestamp,
+        result: Result<Outcome, ActionError>,
+    },
     /// SIGTERM, SIGHUP or a vanished terminal.
     Shutdown,
 }
 
 /// Work for the runtime: the only way `update` causes I/O.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Poll this source now.
     Poll(usize),
+    /// Plan an action: the runtime asks the source's connector, which answers
+    /// with `Msg::Planned`. Nothing is sent.
+    Plan {
+        source: usize,
+        action: String,
+        target_id: String,
+        args: ActionArgs,
+    },
+    /// Send a confirmed action through the executor; answered by `Msg::ActionDone`.
+    Execute {
+        id: u64,
+        source: usize,
+        planned: Box<PlannedAction>,
+    },
     Quit,
 }

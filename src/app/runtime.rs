@@ -15,8 +15,12 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use super::pipeline;
 use super::terminal::Tui;
 use super::{Command, Model, Msg, SourceState, update};
+use crate::actions::audit::AuditLog;
+use crate::actions::executor::Executor;
+use crate::actions::{ActionArgs, ActionError, PlannedAction, Target};
 use crate::config::Config;
 use crate::http::HttpCore;
 use crate::sources::{self, Connector};
@@ -44,16 +48,25 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     }
     let mut model = Model::new(config.title.clone(), readonly, states, Timestamp::now());
     model.banner = banner;
+    model.pipeline_cfg = config.pipeline.clone();
+    // Without an audit log no action may be sent; the cockpit still monitors.
+    let executor = match AuditLog::open_default() {
+        Ok(audit) => Ok(Arc::new(Executor::new(audit, readonly))),
+        Err(e) => {
+            warn!(error = %e, "audit log unavailable; actions disabled");
+            Err(format!("actions are disabled: the audit log cannot be written ({e})"))
+        }
+    };
     model.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     model.tz = jiff::tz::TimeZone::system();
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let cancel = CancellationToken::new();
     let refresh: Vec<Option<Arc<Notify>>> = connectors
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, c)| {
-            let c = c?;
+            let c = c.clone()?;
             let notify = Arc::new(Notify::new());
             let interval = config.sources[i].interval;
             tokio::spawn(poller(i, c, interval, tx.clone(), notify.clone(), cancel.clone()));
@@ -105,6 +118,39 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
                             notify.notify_one();
                         }
                     }
+                    Command::Plan {
+                        source,
+                        action,
+                        target_id,
+                        args,
+                    } => {
+                        let result = plan(
+                            &model,
+                            connectors.get(source).and_then(Option::as_ref),
+                            source,
+                            &action,
+                            &target_id,
+                            &args,
+                        );
+                        let _ = tx.send(Msg::Planned { source, result });
+                    }
+                    Command::Execute { id, source, planned } => {
+                        let tx = tx.clone();
+                        let connector = connectors.get(source).cloned().flatten();
+                        let executor = executor.clone();
+                        tokio::spawn(async move {
+                            let result = match (connector, executor) {
+                                (Some(c), Ok(ex)) => ex.run(c.as_ref(), &planned).await,
+                                (None, _) => Err(ActionError::refused("the source is not running")),
+                                (_, Err(why)) => Err(ActionError::refused(why)),
+                            };
+                            let _ = tx.send(Msg::ActionDone {
+                                id,
+                                at: Timestamp::now(),
+                                result,
+                            });
+                        });
+                    }
                     Command::Quit => {}
                 }
             }
@@ -117,6 +163,21 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     cancel.cancel();
     drop(tui);
     result
+}
+
+/// Ask the source's connector to plan an action on a campaign the model knows.
+fn plan(
+    model: &Model,
+    connector: Option<&Arc<dyn Connector>>,
+    source: usize,
+    action: &str,
+    target_id: &str,
+    args: &ActionArgs,
+) -> Result<PlannedAction, ActionError> {
+    let connector = connector.ok_or_else(|| ActionError::refused("the source is not running"))?;
+    let campaign = pipeline::find(model, source, target_id)
+        .ok_or_else(|| ActionError::refused(format!("campaign {target_id} is no longer listed")))?;
+    connector.plan(action, Target::Campaign(campaign), args)
 }
 
 /// One source's polling loop: poll, report, wait an interval with jitter or

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{CircuitState, HealthStatus, Probe, RateLimitInfo, SourceKind};
+use crate::model::{CircuitState, EmailData, HealthStatus, Probe, RateLimitInfo, SourceKind};
+use crate::sources::SourceData;
 
 /// Polls kept for sparklines, percentiles and the error rate.
 pub const HISTORY: usize = 30;
@@ -48,6 +49,9 @@ pub struct SourceState {
     /// A poll is in flight since then.
     pub polling_since: Option<Timestamp>,
     pub next_poll: Option<Timestamp>,
+    /// The last data a poll brought, kept through failures so panes show
+    /// stale data with the reason rather than going blank.
+    pub data: Option<(SourceData, Timestamp)>,
 }
 
 impl SourceState {
@@ -64,6 +68,7 @@ impl SourceState {
             errors: VecDeque::with_capacity(ERRORS_KEPT),
             polling_since: None,
             next_poll: None,
+            data: None,
         }
     }
 
@@ -184,6 +189,14 @@ impl SourceState {
 
     pub fn circuit(&self) -> Option<CircuitState> {
         self.last.as_ref().map(|(p, _)| p.circuit)
+    }
+
+    /// The email platform's data, if this source has brought any.
+    pub fn email(&self) -> Option<&EmailData> {
+        match &self.data {
+            Some((SourceData::Email(data), _)) => Some(data),
+            None => None,
+        }
     }
 
     /// Age of the last good poll.

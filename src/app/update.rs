@@ -1,21 +1,32 @@
 //! `update`: the only place the model changes. No I/O, no clock reads.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
 use super::keymap::{UserAction, action_for};
-use super::model::{Model, Pane, Screen};
+use super::model::{
+    ActionMenu, Confirm, FailedAction, Model, Overlay, Palette, Pane, RunningAction, Screen, TimePrompt, Toast,
+};
 use super::msg::{Command, Msg};
+use super::palette::{self, PaletteAction};
+use super::pipeline;
+use crate::actions::{ActionArgs, ActionSpec, ArgKind, Availability, Target, time};
+use crate::sources;
+
+/// How long a toast stays in the status bar.
+const TOAST_SECS: i64 = 8;
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
     match msg {
-        Msg::Key(key) => match action_for(key) {
-            Some(action) => apply(model, action),
-            None => Vec::new(),
-        },
+        Msg::Key(key) => key_press(model, key),
         Msg::Resize(w, h) => {
             model.size = (w, h);
             Vec::new()
         }
         Msg::Tick(now) => {
             model.now = now;
+            if model.toast.as_ref().is_some_and(|t| t.until <= now) {
+                model.toast = None;
+            }
             Vec::new()
         }
         Msg::PollStarted { source, at } => {
@@ -26,7 +37,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         }
         Msg::Polled { source, at, report } => {
             if let Some(s) = model.sources.get_mut(source) {
+                let report = *report;
                 s.record(report.probe, at);
+                if let Some(data) = report.data {
+                    s.data = Some((data, at));
+                }
             }
             if at > model.now {
                 model.now = at;
@@ -39,6 +54,24 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::Planned { source, result } => {
+            match result {
+                Ok(planned) => {
+                    model.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                        source,
+                        planned,
+                        retry_of: None,
+                        typed: String::new(),
+                    })))
+                }
+                Err(e) => {
+                    model.overlay = None;
+                    toast(model, format!("not planned: {e}"), true);
+                }
+            }
+            Vec::new()
+        }
+        Msg::ActionDone { id, at, result } => action_done(model, id, at, result),
         Msg::Shutdown => quit(model),
     }
 }
@@ -48,19 +81,154 @@ fn quit(model: &mut Model) -> Vec<Command> {
     vec![Command::Quit]
 }
 
-fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
-    // The help overlay is modal: it only closes or quits.
-    if model.help {
-        match action {
-            UserAction::Quit => return quit(model),
-            UserAction::Help | UserAction::Back => model.help = false,
-            _ => {}
-        }
+fn toast(model: &mut Model, text: impl Into<String>, error: bool) {
+    let until = model.now + jiff::SignedDuration::from_secs(TOAST_SECS);
+    model.toast = Some(Toast {
+        text: text.into(),
+        error,
+        until,
+    });
+}
+
+fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return quit(model);
+    }
+    if let Some(overlay) = model.overlay.take() {
+        return overlay_key(model, overlay, key);
+    }
+    if model.pipeline.editing_filter {
+        filter_key(model, key);
+        return Vec::new();
+    }
+    match action_for(key) {
+        Some(action) => apply(model, action),
+        None => Vec::new(),
+    }
+}
+
+/// Edits a line of text; true when the key was an edit.
+fn edit(text: &mut String, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn filter_key(model: &mut Model, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => model.pipeline.editing_filter = false,
+        KeyCode::Esc => {
+            model.pipeline.editing_filter = false;
+            model.pipeline.filter.clear();
+        }
+        _ => {
+            if edit(&mut model.pipeline.filter, key) {
+                model.pipeline.selected = 0;
+            }
+        }
+    }
+}
+
+/// Keys while a popup is open. The popup was taken out of the model; put it
+/// back unless the key closes it.
+fn overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
+    let code = key.code;
+    match overlay {
+        Overlay::Help => match action_for(key) {
+            Some(UserAction::Quit) => return quit(model),
+            Some(UserAction::Help | UserAction::Back) => {}
+            _ => model.overlay = Some(Overlay::Help),
+        },
+        Overlay::ActionMenu(mut menu) => match code {
+            KeyCode::Esc => {}
+            KeyCode::Char('q') => return quit(model),
+            KeyCode::Up | KeyCode::Char('k') => {
+                menu.selected = menu.selected.saturating_sub(1);
+                model.overlay = Some(Overlay::ActionMenu(menu));
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                menu.selected = (menu.selected + 1).min(menu.items.len().saturating_sub(1));
+                model.overlay = Some(Overlay::ActionMenu(menu));
+            }
+            KeyCode::Enter => return choose(model, menu),
+            _ => model.overlay = Some(Overlay::ActionMenu(menu)),
+        },
+        Overlay::TimePrompt(mut prompt) => match code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => return submit_time(model, prompt),
+            _ => {
+                if edit(&mut prompt.input, key) {
+                    prompt.error = None;
+                }
+                model.overlay = Some(Overlay::TimePrompt(prompt));
+            }
+        },
+        Overlay::Confirm(mut confirm) => {
+            if confirm.planned.irreversible {
+                match code {
+                    KeyCode::Esc => {}
+                    KeyCode::Enter if confirm.typed == confirm.planned.target_name => return send(model, confirm),
+                    KeyCode::Enter => {
+                        toast(
+                            model,
+                            format!("type {:?} exactly to confirm", confirm.planned.target_name),
+                            true,
+                        );
+                        model.overlay = Some(Overlay::Confirm(confirm));
+                    }
+                    _ => {
+                        edit(&mut confirm.typed, key);
+                        model.overlay = Some(Overlay::Confirm(confirm));
+                    }
+                }
+            } else {
+                match code {
+                    KeyCode::Char('y') | KeyCode::Enter => return send(model, confirm),
+                    KeyCode::Char('n') | KeyCode::Esc => {}
+                    _ => model.overlay = Some(Overlay::Confirm(confirm)),
+                }
+            }
+        }
+        Overlay::Palette(mut p) => match code {
+            KeyCode::Esc => {}
+            KeyCode::Up => {
+                p.selected = p.selected.saturating_sub(1);
+                model.overlay = Some(Overlay::Palette(p));
+            }
+            KeyCode::Down => {
+                p.selected += 1;
+                model.overlay = Some(Overlay::Palette(p));
+            }
+            KeyCode::Enter => {
+                let picked = palette::matches(model, &p.input).into_iter().nth(p.selected);
+                if let Some(item) = picked {
+                    return run_palette(model, item.action);
+                }
+                model.overlay = Some(Overlay::Palette(p));
+            }
+            _ => {
+                if edit(&mut p.input, key) {
+                    p.selected = 0;
+                }
+                model.overlay = Some(Overlay::Palette(p));
+            }
+        },
+    }
+    Vec::new()
+}
+
+fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
     match action {
         UserAction::Quit => return quit(model),
-        UserAction::Help => model.help = true,
+        UserAction::Help => model.overlay = Some(Overlay::Help),
         UserAction::Back => back(model),
         UserAction::FocusNext => focus(model, model.focus.next()),
         UserAction::FocusPrev => focus(model, model.focus.prev()),
@@ -73,11 +241,7 @@ fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
         UserAction::Down => select(model, |i, len| (i + 1).min(len.saturating_sub(1))),
         UserAction::Top => select(model, |_, _| 0),
         UserAction::Bottom => select(model, |_, len| len.saturating_sub(1)),
-        UserAction::Open => {
-            if model.screen == Screen::Grid && model.focus == Pane::Health && model.selected < model.sources.len() {
-                model.screen = Screen::SourceDetail(model.selected);
-            }
-        }
+        UserAction::Open => open(model),
         UserAction::Zoom => {
             if model.screen == Screen::Grid {
                 model.zoomed = !model.zoomed;
@@ -85,15 +249,30 @@ fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
         }
         UserAction::Refresh => return refresh_focused(model),
         UserAction::RefreshAll => return poll_all(model, |_| true),
+        UserAction::Filter => {
+            if model.screen == Screen::Grid && model.focus == Pane::Pipeline {
+                model.pipeline.editing_filter = true;
+            }
+        }
+        UserAction::Sort => {
+            if model.screen == Screen::Grid && model.focus == Pane::Pipeline {
+                model.pipeline.sort = model.pipeline.sort.next();
+                model.pipeline.selected = 0;
+            }
+        }
+        UserAction::Actions => actions_menu(model),
+        UserAction::Palette => model.overlay = Some(Overlay::Palette(Palette::default())),
     }
     Vec::new()
 }
 
 fn back(model: &mut Model) {
-    if let Screen::SourceDetail(_) = model.screen {
+    if model.screen != Screen::Grid {
         model.screen = Screen::Grid;
     } else if model.zoomed {
         model.zoomed = false;
+    } else if !model.pipeline.filter.is_empty() && model.focus == Pane::Pipeline {
+        model.pipeline.filter.clear();
     }
 }
 
@@ -102,26 +281,52 @@ fn focus(model: &mut Model, pane: Pane) {
     model.focus = pane;
 }
 
-/// Move the health selection; in a detail view, move to the neighbouring source.
-fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
-    let len = model.sources.len();
-    if len == 0 {
+fn open(model: &mut Model) {
+    if model.screen != Screen::Grid {
         return;
     }
+    match model.focus {
+        Pane::Health if model.selected < model.sources.len() => model.screen = Screen::SourceDetail(model.selected),
+        Pane::Pipeline => {
+            if let Some(row) = pipeline::selected(model) {
+                model.screen = Screen::CampaignDetail {
+                    source: row.source,
+                    id: row.campaign.id.clone(),
+                };
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Move the focused list's selection; in a source's detail, move to the neighbouring source.
+fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
     match model.screen {
         Screen::SourceDetail(i) => {
-            let j = step(i, len);
-            model.selected = j;
-            model.screen = Screen::SourceDetail(j);
+            let len = model.sources.len();
+            if len > 0 {
+                let j = step(i, len);
+                model.selected = j;
+                model.screen = Screen::SourceDetail(j);
+            }
         }
-        Screen::Grid if model.focus == Pane::Health => model.selected = step(model.selected, len),
-        Screen::Grid => {}
+        Screen::CampaignDetail { .. } => {}
+        Screen::Grid => match model.focus {
+            Pane::Health => model.selected = step(model.selected, model.sources.len()),
+            Pane::Pipeline => {
+                let len = pipeline::rows(model).len();
+                model.pipeline.selected = step(model.pipeline.selected.min(len.saturating_sub(1)), len);
+            }
+            Pane::Tasks => model.tasks_selected = step(model.tasks_selected, model.failed.len()),
+            Pane::Alerts => {}
+        },
     }
 }
 
 fn refresh_focused(model: &Model) -> Vec<Command> {
-    match model.screen {
-        Screen::SourceDetail(i) => poll_all(model, |j| j == i),
+    match &model.screen {
+        Screen::SourceDetail(i) => poll_all(model, |j| j == *i),
+        Screen::CampaignDetail { source, .. } => poll_all(model, |j| j == *source),
         Screen::Grid if model.focus == Pane::Health => poll_all(model, |j| j == model.selected),
         Screen::Grid => {
             let kinds = model.focus.kinds();
@@ -136,6 +341,247 @@ fn poll_all(model: &Model, pick: impl Fn(usize) -> bool) -> Vec<Command> {
         .filter(|&i| model.sources[i].broken.is_none() && pick(i))
         .map(Command::Poll)
         .collect()
+}
+
+/// The campaign the user is looking at: the open detail, else the pipeline's selection.
+fn current_campaign(model: &Model) -> Option<(usize, &crate::model::Campaign)> {
+    match &model.screen {
+        Screen::CampaignDetail { source, id } => pipeline::find(model, *source, id).map(|c| (*source, c)),
+        Screen::Grid if model.focus == Pane::Pipeline => pipeline::selected(model).map(|r| (r.source, r.campaign)),
+        _ => None,
+    }
+}
+
+/// Each action of `kind` on the campaign, with what its state (or read-only mode) allows.
+pub fn campaign_actions(model: &Model, source: usize, c: &crate::model::Campaign) -> Vec<(ActionSpec, Availability)> {
+    let Some(kind) = model.sources.get(source).map(|s| s.kind) else {
+        return Vec::new();
+    };
+    sources::actions_for(kind)
+        .iter()
+        .map(|spec| {
+            let availability = if model.readonly {
+                Availability::Disabled("read-only mode: writes are blocked".to_string())
+            } else {
+                sources::availability(kind, spec.name, Target::Campaign(c))
+            };
+            (*spec, availability)
+        })
+        .collect()
+}
+
+/// The two things a person can do with a failed action.
+const RETRY: ActionSpec = ActionSpec {
+    name: "retry",
+    summary: "send it again, after confirming",
+    irreversible: false,
+    arg: ArgKind::None,
+};
+const DISCARD: ActionSpec = ActionSpec {
+    name: "discard",
+    summary: "drop it from the list",
+    irreversible: false,
+    arg: ArgKind::None,
+};
+
+fn actions_menu(model: &mut Model) {
+    if let Some((source, c)) = current_campaign(model) {
+        let items = campaign_actions(model, source, c);
+        let (target_id, target_name) = (c.id.clone(), c.display_name().to_string());
+        model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+            failed: None,
+            source,
+            target_id,
+            target_name,
+            items,
+            selected: 0,
+        }));
+        return;
+    }
+    if model.screen == Screen::Grid && model.focus == Pane::Tasks {
+        if let Some(f) = model.failed.get(model.tasks_selected) {
+            let retry = if model.readonly {
+                Availability::Disabled("read-only mode: writes are blocked".to_string())
+            } else {
+                Availability::Ready
+            };
+            model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+                failed: Some(f.id),
+                source: f.source,
+                target_id: f.planned.target_id.clone(),
+                target_name: format!("{} {}", f.planned.action, f.planned.target_name),
+                items: vec![(RETRY, retry), (DISCARD, Availability::Ready)],
+                selected: 0,
+            }));
+        }
+        return;
+    }
+    toast(
+        model,
+        "nothing here has actions: select a campaign (2) or a failed action (4)",
+        false,
+    );
+}
+
+fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
+    let Some((spec, availability)) = menu.items.get(menu.selected).cloned() else {
+        return Vec::new();
+    };
+    if let Availability::Disabled(why) = availability {
+        toast(model, format!("{}: {why}", spec.name), true);
+        model.overlay = Some(Overlay::ActionMenu(menu));
+        return Vec::new();
+    }
+    if let Some(failed_id) = menu.failed {
+        let Some(pos) = model.failed.iter().position(|f| f.id == failed_id) else {
+            return Vec::new();
+        };
+        if spec.name == DISCARD.name {
+            let f = model.failed.remove(pos);
+            model.tasks_selected = model.tasks_selected.min(model.failed.len().saturating_sub(1));
+            toast(
+                model,
+                format!("discarded the failed {} of {}", f.planned.action, f.planned.target_name),
+                false,
+            );
+        } else {
+            let f = &model.failed[pos];
+            model.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                source: f.source,
+                planned: f.planned.clone(),
+                retry_of: Some(f.id),
+                typed: String::new(),
+            })));
+        }
+        return Vec::new();
+    }
+    match spec.arg {
+        ArgKind::Time => {
+            model.overlay = Some(Overlay::TimePrompt(TimePrompt {
+                source: menu.source,
+                action: spec.name,
+                target_id: menu.target_id,
+                target_name: menu.target_name,
+                input: String::new(),
+                error: None,
+            }));
+            Vec::new()
+        }
+        ArgKind::None => vec![Command::Plan {
+            source: menu.source,
+            action: spec.name.to_string(),
+            target_id: menu.target_id,
+            args: ActionArgs::default(),
+        }],
+    }
+}
+
+fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
+    let checked = time::parse_when(&prompt.input, model.now, &model.tz).and_then(|t| time::schedule_time(t, model.now));
+    match checked {
+        Ok(at) => vec![Command::Plan {
+            source: prompt.source,
+            action: prompt.action.to_string(),
+            target_id: prompt.target_id,
+            args: ActionArgs { time: Some(at) },
+        }],
+        Err(e) => {
+            prompt.error = Some(e);
+            model.overlay = Some(Overlay::TimePrompt(prompt));
+            Vec::new()
+        }
+    }
+}
+
+fn send(model: &mut Model, confirm: Box<Confirm>) -> Vec<Command> {
+    if let Some(old) = confirm.retry_of {
+        model.failed.retain(|f| f.id != old);
+        model.tasks_selected = model.tasks_selected.min(model.failed.len().saturating_sub(1));
+    }
+    let id = model.next_action_id;
+    model.next_action_id += 1;
+    let planned = confirm.planned;
+    toast(
+        model,
+        format!("sending {} for {}…", planned.action, planned.target_name),
+        false,
+    );
+    model.running.push(RunningAction {
+        id,
+        source: confirm.source,
+        planned: planned.clone(),
+        since: model.now,
+    });
+    vec![Command::Execute {
+        id,
+        source: confirm.source,
+        planned: Box::new(planned),
+    }]
+}
+
+fn action_done(
+    model: &mut Model,
+    id: u64,
+    at: jiff::Timestamp,
+    result: Result<crate::actions::Outcome, crate::actions::ActionError>,
+) -> Vec<Command> {
+    let Some(pos) = model.running.iter().position(|r| r.id == id) else {
+        return Vec::new();
+    };
+    let running = model.running.remove(pos);
+    let what = format!("{} {}", running.planned.action, running.planned.target_name);
+    match result {
+        Ok(outcome) => {
+            toast(
+                model,
+                format!("{what}: {} (HTTP {})", outcome.summary, outcome.http_status),
+                false,
+            );
+            // Show the change: poll the source now rather than at its next interval.
+            vec![Command::Poll(running.source)]
+        }
+        Err(error) => {
+            toast(
+                model,
+                format!("{what} failed: {error} (kept in 4 Task queues to retry or discard)"),
+                true,
+            );
+            model.failed.push(FailedAction {
+                id,
+                source: running.source,
+                planned: running.planned,
+                error,
+                at,
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn run_palette(model: &mut Model, action: PaletteAction) -> Vec<Command> {
+    match action {
+        PaletteAction::Focus(pane) => {
+            focus(model, pane);
+            Vec::new()
+        }
+        PaletteAction::User(a) => apply(model, a),
+        PaletteAction::Campaign {
+            source,
+            target_id,
+            target_name,
+            spec,
+        } => {
+            let menu = ActionMenu {
+                failed: None,
+                source,
+                target_id,
+                target_name,
+                items: vec![(spec, Availability::Ready)],
+                selected: 0,
+            };
+            choose(model, menu)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -272,12 +718,12 @@ mod tests {
     fn help_is_modal() {
         let mut m = model();
         key(&mut m, KeyCode::Char('?'));
-        assert!(m.help);
+        assert!(m.help_open());
         key(&mut m, KeyCode::Tab);
         assert_eq!(m.focus, Pane::Health, "keys under the overlay do nothing");
         assert!(key(&mut m, KeyCode::Char('r')).is_empty());
         key(&mut m, KeyCode::Esc);
-        assert!(!m.help);
+        assert!(!m.help_open());
         key(&mut m, KeyCode::Char('?'));
         assert_eq!(key(&mut m, KeyCode::Char('q')), vec![Command::Quit]);
     }
@@ -380,5 +826,388 @@ mod tests {
         update(&mut m, polled(9, t(1), HealthStatus::Ok));
         update(&mut m, Msg::Scheduled { source: 9, next: t(5) });
         assert!(m.sources.iter().all(|s| s.last.is_none()));
+    }
+
+    mod actions {
+        use std::sync::Arc;
+
+        use super::*;
+        use crate::actions::{ActionError, Outcome, PlannedAction};
+        use crate::app::model::Overlay;
+        use crate::http::Method;
+        use crate::model::{Campaign, CampaignStatus, EmailData};
+        use crate::sources::SourceData;
+
+        fn campaign(id: &str, title: &str, status: CampaignStatus, kind: &str) -> Campaign {
+            Campaign {
+                id: id.into(),
+                web_id: None,
+                kind: kind.into(),
+                status,
+                title: title.into(),
+                subject: format!("{title}!"),
+                from_name: "Acme".into(),
+                list_id: "L1".into(),
+                list_name: "Newsletter".into(),
+                recipient_count: 100,
+                create_time: Some(t(-86_400)),
+                send_time: None,
+                emails_sent: 0,
+                report: None,
+            }
+        }
+
+        /// mailchimp (source 0) with a draft, a sending campaign and a scheduled one; pipeline focused.
+        fn with_campaigns() -> Model {
+            let mut m = model();
+            let data = EmailData {
+                campaigns: vec![
+                    campaign("c1", "Black Friday teaser", CampaignStatus::Save, "regular"),
+                    campaign("c2", "Weekly digest", CampaignStatus::Sending, "regular"),
+                    campaign("c3", "Onboarding day 3", CampaignStatus::Schedule, "regular"),
+                ],
+                ..EmailData::default()
+            };
+            m.sources[0].data = Some((SourceData::Email(Arc::new(data)), t(0)));
+            key(&mut m, KeyCode::Char('2'));
+            m
+        }
+
+        fn planned(action: &str, target: &str, irreversible: bool) -> PlannedAction {
+            PlannedAction {
+                source: "mc".into(),
+                action: action.into(),
+                target_id: "c1".into(),
+                target_name: target.into(),
+                method: Method::POST,
+                url: "https://us21.api.mailchimp.com/3.0/campaigns/c1/actions/schedule"
+                    .parse()
+                    .expect("url"),
+                body: None,
+                auth: "Basic ***".into(),
+                irreversible,
+                effect: "does it".into(),
+            }
+        }
+
+        fn typed(m: &mut Model, text: &str) {
+            for c in text.chars() {
+                key(m, KeyCode::Char(c));
+            }
+        }
+
+        #[test]
+        fn pipeline_rows_are_in_stage_order_and_filterable() {
+            let mut m = with_campaigns();
+            let titles = |m: &Model| {
+                pipeline::rows(m)
+                    .iter()
+                    .map(|r| r.campaign.id.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(titles(&m), ["c1", "c3", "c2"], "draft, scheduled, sending");
+            key(&mut m, KeyCode::Char('/'));
+            assert!(m.typing());
+            typed(&mut m, "digest");
+            assert_eq!(titles(&m), ["c2"]);
+            key(&mut m, KeyCode::Enter);
+            assert!(!m.pipeline.editing_filter);
+            assert_eq!(m.pipeline.filter, "digest", "Enter keeps the filter");
+            key(&mut m, KeyCode::Esc);
+            assert_eq!(titles(&m).len(), 3, "Esc clears it");
+        }
+
+        #[test]
+        fn s_cycles_the_sort() {
+            let mut m = with_campaigns();
+            key(&mut m, KeyCode::Char('s'));
+            assert_eq!(m.pipeline.sort, crate::app::model::CampaignSort::SendTime);
+            for _ in 0..6 {
+                key(&mut m, KeyCode::Char('s'));
+            }
+            assert_eq!(m.pipeline.sort, crate::app::model::CampaignSort::Stage, "wraps around");
+        }
+
+        #[test]
+        fn x_lists_actions_with_what_the_state_allows() {
+            let mut m = with_campaigns();
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu: {:?}", m.overlay)
+            };
+            assert_eq!(menu.target_id, "c1");
+            let ready: Vec<&str> = menu
+                .items
+                .iter()
+                .filter(|(_, a)| *a == Availability::Ready)
+                .map(|(s, _)| s.name)
+                .collect();
+            assert_eq!(ready, ["schedule", "test", "replicate"]);
+            // A disabled action says why and stays in the menu.
+            key(&mut m, KeyCode::Down); // unschedule
+            assert!(key(&mut m, KeyCode::Enter).is_empty());
+            assert!(matches!(m.overlay, Some(Overlay::ActionMenu(_))));
+            assert!(
+                m.toast
+                    .as_ref()
+                    .is_some_and(|t| t.text.contains("only a scheduled campaign"))
+            );
+        }
+
+        #[test]
+        fn read_only_disables_every_action_with_the_reason() {
+            let mut m = with_campaigns();
+            m.readonly = true;
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert!(
+                menu.items
+                    .iter()
+                    .all(|(_, a)| matches!(a, Availability::Disabled(w) if w.contains("read-only")))
+            );
+            assert!(key(&mut m, KeyCode::Enter).is_empty(), "nothing is planned");
+        }
+
+        #[test]
+        fn schedule_asks_for_a_time_then_plans_it() {
+            let mut m = with_campaigns();
+            key(&mut m, KeyCode::Char('x'));
+            key(&mut m, KeyCode::Enter); // schedule
+            assert!(matches!(m.overlay, Some(Overlay::TimePrompt(_))));
+            typed(&mut m, "nonsense");
+            assert!(key(&mut m, KeyCode::Enter).is_empty());
+            let Some(Overlay::TimePrompt(p)) = &m.overlay else {
+                panic!("prompt closed")
+            };
+            assert!(p.error.is_some());
+            for _ in 0.."nonsense".len() {
+                key(&mut m, KeyCode::Backspace);
+            }
+            typed(&mut m, "+2h");
+            let cmds = key(&mut m, KeyCode::Enter);
+            let expected_time = crate::actions::time::round_to_quarter_hour(t(7200));
+            assert_eq!(
+                cmds,
+                vec![Command::Plan {
+                    source: 0,
+                    action: "schedule".into(),
+                    target_id: "c1".into(),
+                    args: ActionArgs {
+                        time: Some(expected_time)
+                    }
+                }]
+            );
+        }
+
+        #[test]
+        fn a_confirmed_action_runs_once_and_refreshes_its_source() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Ok(planned("unschedule", "Onboarding day 3", false)),
+                },
+            );
+            assert!(matches!(m.overlay, Some(Overlay::Confirm(_))));
+            let cmds = key(&mut m, KeyCode::Char('y'));
+            let [Command::Execute { id, source: 0, .. }] = cmds.as_slice() else {
+                panic!("{cmds:?}")
+            };
+            assert!(m.overlay.is_none());
+            assert_eq!(m.running.len(), 1);
+            let outcome = Outcome {
+                http_status: 204,
+                request_id: "r".into(),
+                duration: Duration::from_millis(80),
+                summary: "unscheduled".into(),
+            };
+            let cmds = update(
+                &mut m,
+                Msg::ActionDone {
+                    id: *id,
+                    at: t(5),
+                    result: Ok(outcome),
+                },
+            );
+            assert_eq!(cmds, vec![Command::Poll(0)]);
+            assert!(m.running.is_empty() && m.failed.is_empty());
+        }
+
+        #[test]
+        fn n_cancels_and_nothing_is_sent() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Ok(planned("unschedule", "x", false)),
+                },
+            );
+            assert!(key(&mut m, KeyCode::Char('n')).is_empty());
+            assert!(m.overlay.is_none() && m.running.is_empty());
+        }
+
+        #[test]
+        fn irreversible_actions_need_the_name_typed() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Ok(planned("cancel-send", "Weekly digest", true)),
+                },
+            );
+            assert!(m.typing(), "typed confirmation takes the keyboard");
+            assert!(key(&mut m, KeyCode::Char('y')).is_empty(), "y alone does not send");
+            assert!(key(&mut m, KeyCode::Enter).is_empty(), "a wrong name does not send");
+            for _ in 0..1 {
+                key(&mut m, KeyCode::Backspace);
+            }
+            typed(&mut m, "Weekly digest");
+            let cmds = key(&mut m, KeyCode::Enter);
+            assert!(matches!(cmds.as_slice(), [Command::Execute { .. }]), "{cmds:?}");
+        }
+
+        #[test]
+        fn failures_wait_in_the_queue_for_retry_or_discard() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Ok(planned("unschedule", "Onboarding day 3", false)),
+                },
+            );
+            let cmds = key(&mut m, KeyCode::Enter);
+            let [Command::Execute { id, .. }] = cmds.as_slice() else {
+                panic!("{cmds:?}")
+            };
+            let error = ActionError {
+                http_status: Some(400),
+                ..ActionError::refused("This campaign cannot be unscheduled")
+            };
+            assert!(
+                update(
+                    &mut m,
+                    Msg::ActionDone {
+                        id: *id,
+                        at: t(5),
+                        result: Err(error)
+                    }
+                )
+                .is_empty(),
+                "no retry on its own"
+            );
+            assert_eq!(m.failed.len(), 1);
+            assert!(m.toast.as_ref().is_some_and(|t| t.error));
+
+            key(&mut m, KeyCode::Char('4'));
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert_eq!(
+                menu.items.iter().map(|(s, _)| s.name).collect::<Vec<_>>(),
+                ["retry", "discard"]
+            );
+            key(&mut m, KeyCode::Enter); // retry: confirm again, showing the same request
+            let Some(Overlay::Confirm(c)) = &m.overlay else {
+                panic!("no confirm")
+            };
+            assert_eq!(c.planned.action, "unschedule");
+            let cmds = key(&mut m, KeyCode::Char('y'));
+            assert!(matches!(cmds.as_slice(), [Command::Execute { .. }]));
+            assert!(m.failed.is_empty(), "a retried action leaves the queue");
+
+            // Fail again, then discard.
+            let id = m.running[0].id;
+            update(
+                &mut m,
+                Msg::ActionDone {
+                    id,
+                    at: t(9),
+                    result: Err(ActionError::refused("still no")),
+                },
+            );
+            key(&mut m, KeyCode::Char('x'));
+            key(&mut m, KeyCode::Down);
+            key(&mut m, KeyCode::Enter);
+            assert!(m.failed.is_empty());
+        }
+
+        #[test]
+        fn planning_errors_are_shown_not_swallowed() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Err(ActionError::refused("no test_emails configured")),
+                },
+            );
+            assert!(m.overlay.is_none());
+            assert!(
+                m.toast
+                    .as_ref()
+                    .is_some_and(|t| t.error && t.text.contains("test_emails"))
+            );
+        }
+
+        #[test]
+        fn palette_finds_panes_and_actions() {
+            let mut m = with_campaigns();
+            key(&mut m, KeyCode::Char(':'));
+            typed(&mut m, "sched");
+            let first = crate::app::palette::matches(&m, "sched")
+                .into_iter()
+                .next()
+                .expect("a match");
+            assert!(first.label.starts_with("schedule"), "{}", first.label);
+            key(&mut m, KeyCode::Enter);
+            assert!(matches!(m.overlay, Some(Overlay::TimePrompt(_))), "{:?}", m.overlay);
+            key(&mut m, KeyCode::Esc);
+            key(&mut m, KeyCode::Char(':'));
+            typed(&mut m, "health");
+            key(&mut m, KeyCode::Enter);
+            assert_eq!(m.focus, Pane::Health);
+        }
+
+        #[test]
+        fn enter_opens_the_campaign_and_x_works_there() {
+            let mut m = with_campaigns();
+            key(&mut m, KeyCode::Down);
+            key(&mut m, KeyCode::Enter);
+            assert_eq!(
+                m.screen,
+                Screen::CampaignDetail {
+                    source: 0,
+                    id: "c3".into()
+                }
+            );
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert_eq!(menu.target_id, "c3");
+        }
+
+        #[test]
+        fn toasts_expire() {
+            let mut m = with_campaigns();
+            update(
+                &mut m,
+                Msg::Planned {
+                    source: 0,
+                    result: Err(ActionError::refused("x")),
+                },
+            );
+            update(&mut m, Msg::Tick(t(3)));
+            assert!(m.toast.is_some());
+            update(&mut m, Msg::Tick(t(30)));
+            assert!(m.toast.is_none());
+        }
     }
 }

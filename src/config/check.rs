@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use url::{Host, Url};
 
 use super::{
-    Config, ConfigError, Position, SecretRef, SourceConfig, SourceSettings, format_duration, mailchimp_base_url,
+    Config, ConfigError, PipelineConfig, Position, SecretRef, SourceConfig, SourceSettings, format_duration,
+    format_rate, mailchimp_base_url,
 };
 use crate::model::SourceKind;
 
@@ -17,6 +18,9 @@ pub struct CheckReport {
     pub file: PathBuf,
     pub title: String,
     pub sources: Vec<SourceCheck>,
+    /// What `[pipeline]` amounts to: thresholds in force and how many
+    /// campaigns have economics.
+    pub pipeline: String,
     /// Worth knowing, not failures.
     pub warnings: Vec<String>,
 }
@@ -69,10 +73,18 @@ pub(crate) fn check_with(
             check_source(source, config.secret_sites.get(&source.name), &resolve)
         })
         .collect();
+    let campaigns = config.pipeline.campaigns.len();
+    if campaigns > 0 && !config.sources.iter().any(|s| s.kind == SourceKind::Mailchimp) {
+        warnings.push(format!(
+            "[[pipeline.campaign]] gives economics for {} but no mailchimp source reports campaigns",
+            count(campaigns, "campaign")
+        ));
+    }
     CheckReport {
         file: config.file.clone(),
         title: config.title.clone(),
         sources,
+        pipeline: pipeline_summary(&config.pipeline),
         warnings,
     }
 }
@@ -109,6 +121,12 @@ fn check_source(
     if let SourceSettings::Http { url, expect_status, .. } = &source.settings {
         notes.push(format!("GET {} expects {expect_status}", shown_url(url)));
     }
+    if let SourceSettings::Mailchimp { test_emails, .. } = &source.settings {
+        notes.push(match test_emails.len() {
+            0 => "no test_emails (the test action needs them)".to_owned(),
+            n => count(n, "test email"),
+        });
+    }
     if let SourceSettings::Hubspot { tier, rate_limit, .. } = &source.settings {
         let limit = rate_limit.unwrap_or_else(|| tier.published_limit());
         notes.push(format!("{} tier, {limit}", tier.key()));
@@ -118,6 +136,39 @@ fn check_source(
         kind: source.kind,
         problems,
         notes,
+    }
+}
+
+/// "bounce 2%, unsubscribe 0.5%, churn 1%; economics for 2 campaigns (1 with revenue)".
+fn pipeline_summary(pipeline: &PipelineConfig) -> String {
+    let t = &pipeline.thresholds;
+    let mut limits = vec![
+        format!("bounce {}", format_rate(t.bounce_rate)),
+        format!("unsubscribe {}", format_rate(t.unsubscribe_rate)),
+        format!("churn {}", format_rate(t.churn)),
+    ];
+    if let Some(open) = t.open_rate_min {
+        limits.push(format!("open at least {}", format_rate(open)));
+    }
+    if let Some(click) = t.click_rate_min {
+        limits.push(format!("click at least {}", format_rate(click)));
+    }
+    let economics = match pipeline.campaigns.len() {
+        0 => "no campaign economics".to_owned(),
+        n => {
+            let with_revenue = pipeline.campaigns.iter().filter(|c| c.revenue.is_some()).count();
+            format!("economics for {} ({with_revenue} with revenue)", count(n, "campaign"))
+        }
+    };
+    format!("thresholds {}; {economics}", limits.join(", "))
+}
+
+/// "1 campaign", "2 campaigns".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -184,6 +235,7 @@ impl fmt::Display for CheckReport {
             let line = format!("{status:<5} {:<name_width$}  {kind:<kind_width$}  {detail}", s.name);
             writeln!(f, "{}", line.trim_end())?;
         }
+        writeln!(f, "pipeline: {}", self.pipeline)?;
         for warning in &self.warnings {
             writeln!(f, "warn  {warning}")?;
         }
@@ -267,6 +319,72 @@ token = { file = "/run/keys/hubspot" }
         let report = check_with(&with_base, |_| Ok(SecretString::from("nodatacentre")));
         assert!(report.passed(), "{report}");
         assert!(report.warnings.is_empty(), "loopback http is fine: {report}");
+    }
+
+    #[test]
+    fn shows_test_email_count_and_pipeline_economics() {
+        let config = parse(
+            r#"
+[pipeline.thresholds]
+bounce_rate = "3%"
+open_rate_min = 0.15
+
+[[pipeline.campaign]]
+id = "c1"
+cost = 100
+
+[[pipeline.campaign]]
+id = "c2"
+cost = 250.5
+revenue = 900
+
+[[source]]
+name = "mc"
+kind = "mailchimp"
+api_key = { env = "K" }
+test_emails = ["ops@example.com", "qa@example.com"]
+"#,
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let text = check_with(&config, |_| Ok(SecretString::from("x-us14"))).to_string();
+        assert!(
+            text.contains("ok    mc  (mailchimp)  api_key from env K; 2 test emails\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\npipeline: thresholds bounce 3%, unsubscribe 0.5%, churn 1%, open at least 15%; economics for 2 campaigns (1 with revenue)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("ops@example.com"), "addresses are not listed: {text}");
+        assert!(!text.contains("warn"), "{text}");
+    }
+
+    #[test]
+    fn mailchimp_without_test_emails_says_so_and_orphan_economics_warn() {
+        let config = parse(
+            "[[pipeline.campaign]]\nid = \"c1\"\ncost = 1\n[[source]]\nname = \"w\"\nkind = \"http\"\nurl = \"https://x.test/\"\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let report = check(&config);
+        assert!(report.passed());
+        assert_eq!(
+            report.warnings,
+            ["[[pipeline.campaign]] gives economics for 1 campaign but no mailchimp source reports campaigns"]
+        );
+        assert!(report.to_string().contains(
+            "pipeline: thresholds bounce 2%, unsubscribe 0.5%, churn 1%; economics for 1 campaign (0 with revenue)"
+        ));
+
+        let mc = parse(
+            "[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = { env = \"K\" }\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let text = check_with(&mc, |_| Ok(SecretString::from("x-us14"))).to_string();
+        assert!(text.contains("; no test_emails (the test action needs them)"), "{text}");
+        assert!(text.contains("; no campaign economics\n"), "{text}");
     }
 
     #[test]

@@ -6,9 +6,11 @@
 
 mod check;
 mod duration;
+mod email;
 mod errors;
 mod load;
 mod locate;
+mod rate;
 mod schema;
 mod secrets;
 mod starter;
@@ -28,6 +30,7 @@ pub use duration::{DurationError, format_duration, parse_duration};
 pub use errors::{ConfigError, Problem};
 pub use load::{load, parse};
 pub use locate::{CONFIG_ENV_VAR, default_path, locate, locate_from};
+pub use rate::{RateError, format_rate, parse_rate};
 pub use starter::{init, starter};
 pub use vendor::{HUBSPOT_BASE_URL, mailchimp_base_url};
 
@@ -61,6 +64,13 @@ pub struct PipelineConfig {
     pub thresholds: Thresholds,
     /// `[[pipeline.campaign]]` entries.
     pub campaigns: Vec<CampaignEconomics>,
+}
+
+impl PipelineConfig {
+    /// The economics configured for this Mailchimp campaign id, if any.
+    pub fn campaign(&self, id: &str) -> Option<&CampaignEconomics> {
+        self.campaigns.iter().find(|c| c.id == id)
+    }
 }
 
 /// `[pipeline.thresholds]`: rates as fractions (0.02 = 2%). A rate above a

@@ -4,8 +4,17 @@ use crate::model::SourceKind;
 
 use SourceKind::{Http, Hubspot, Mailchimp, Wordpress};
 
-pub(crate) const TOP_KEYS: &[&str] = &["title", "readonly", "defaults", "source"];
+pub(crate) const TOP_KEYS: &[&str] = &["title", "readonly", "defaults", "source", "pipeline"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["interval", "timeout", "slow"];
+pub(crate) const PIPELINE_KEYS: &[&str] = &["thresholds", "campaign"];
+pub(crate) const THRESHOLD_KEYS: &[&str] = &[
+    "bounce_rate",
+    "unsubscribe_rate",
+    "churn",
+    "open_rate_min",
+    "click_rate_min",
+];
+pub(crate) const CAMPAIGN_KEYS: &[&str] = &["id", "cost", "revenue"];
 pub(crate) const SECRET_KEYS: &[&str] = &["env", "file"];
 
 /// A `[[source]]` key and the kinds that accept it.
@@ -44,6 +53,10 @@ pub(crate) const SOURCE_FIELDS: &[FieldSpec] = &[
     },
     FieldSpec {
         key: "api_key",
+        kinds: &[Mailchimp],
+    },
+    FieldSpec {
+        key: "test_emails",
         kinds: &[Mailchimp],
     },
     FieldSpec {
@@ -154,6 +167,9 @@ mod tests {
         assert_eq!(closest("hubpsot", &["mailchimp", "hubspot"]), Some("hubspot"));
         assert_eq!(closest("colour", DEFAULTS_KEYS), None);
         assert_eq!(closest("interval", DEFAULTS_KEYS), None);
+        assert_eq!(closest("bounce_rat", THRESHOLD_KEYS), Some("bounce_rate"));
+        assert_eq!(closest("unsubscribe", THRESHOLD_KEYS), None);
+        assert_eq!(closest("campaigns", PIPELINE_KEYS), Some("campaign"));
     }
 
     #[test]
@@ -161,6 +177,8 @@ mod tests {
         let mailchimp = source_keys(Some(Mailchimp));
         assert!(mailchimp.contains(&"api_key") && mailchimp.contains(&"base_url"));
         assert!(!mailchimp.contains(&"tier"));
+        assert!(mailchimp.contains(&"test_emails"));
+        assert!(!source_keys(Some(Hubspot)).contains(&"test_emails"));
         assert!(!source_keys(Some(Http)).contains(&"base_url"));
         assert_eq!(source_keys(None).len(), SOURCE_FIELDS.len());
     }

@@ -2,6 +2,8 @@
 //! its position. Messages never quote string values of secret fields, URLs or
 //! free text: only the key, the position and the problem.
 
+mod pipeline;
+
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -12,11 +14,12 @@ use toml::de::{DeTable, DeValue};
 use url::Url;
 
 use super::duration::parse_duration;
-use super::schema::{self, DEFAULTS_KEYS, SECRET_KEYS, TOP_KEYS};
+use super::email::is_plausible_email;
+use super::schema::{self, DEFAULTS_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
 use super::secrets::expand_path;
 use super::{
-    Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, Position, Problem,
-    RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
+    Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, PipelineConfig,
+    Position, Problem, RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
 };
 use crate::model::SourceKind;
 
@@ -123,6 +126,7 @@ struct RawSource {
     timeout: Option<Setting>,
     slow: Option<Setting>,
     api_key: Option<SecretRef>,
+    test_emails: Option<Vec<String>>,
     token: Option<SecretRef>,
     tier: Option<HubspotTier>,
     rate_limit: Option<RateLimitSpec>,
@@ -187,12 +191,14 @@ impl<'a> Validator<'a> {
             slow: Setting::builtin(DEFAULT_SLOW),
         };
         let mut sources = None;
+        let mut pipeline = PipelineConfig::default();
         for e in entries(table) {
             match e.key {
                 "title" => title = self.text_value("title", e.value),
                 "readonly" => readonly = self.boolean("readonly", e.value).unwrap_or(false),
                 "defaults" => self.defaults(e.value, &mut timing),
                 "source" => sources = Some(e.value),
+                "pipeline" => pipeline = self.pipeline(e.value),
                 _ => self.unknown_top_key(&e),
             }
         }
@@ -208,7 +214,7 @@ impl<'a> Validator<'a> {
             readonly,
             sources,
             secret_sites: std::mem::take(&mut self.secret_sites),
-            pipeline: crate::config::PipelineConfig::default(),
+            pipeline,
         }
     }
 
@@ -222,6 +228,12 @@ impl<'a> Validator<'a> {
             )
         } else if schema::source_field(e.key).is_some() {
             format!("`{}` is not a top-level key; it belongs in a [[source]] table", e.key)
+        } else if e.key == "campaign" {
+            "`campaign` is not a top-level key; write campaign costs as [[pipeline.campaign]] tables".to_owned()
+        } else if e.key == "thresholds" {
+            "`thresholds` is not a top-level key; write the table as [pipeline.thresholds]".to_owned()
+        } else if THRESHOLD_KEYS.contains(&e.key) {
+            format!("`{}` is not a top-level key; put it under [pipeline.thresholds]", e.key)
         } else {
             format!("unknown key `{}`; top-level keys are {}", e.key, backticked(TOP_KEYS))
         };
@@ -244,15 +256,7 @@ impl<'a> Validator<'a> {
                 "timeout" => &mut timing.timeout,
                 "slow" => &mut timing.slow,
                 _ => {
-                    let message = match schema::closest(e.key, DEFAULTS_KEYS) {
-                        Some(near) => format!("unknown key `{}`; did you mean `{near}`?", e.key),
-                        None => format!(
-                            "unknown key `{}`; [defaults] accepts {}",
-                            e.key,
-                            backticked(DEFAULTS_KEYS)
-                        ),
-                    };
-                    self.push(e.key_span.start, field, message);
+                    self.unknown_key(&e, field, DEFAULTS_KEYS, "[defaults]");
                     continue;
                 }
             };
@@ -430,7 +434,7 @@ impl<'a> Validator<'a> {
         let settings = match kind {
             SourceKind::Mailchimp => SourceSettings::Mailchimp {
                 api_key: raw.api_key?,
-                test_emails: Vec::new(),
+                test_emails: raw.test_emails.unwrap_or_default(),
             },
             SourceKind::Hubspot => SourceSettings::Hubspot {
                 token: raw.token?,
@@ -461,6 +465,16 @@ impl<'a> Validator<'a> {
             slow: timing.slow.value,
             settings,
         })
+    }
+
+    /// An unknown key in a fixed-shape table: a did-you-mean for a near
+    /// miss, else every key `table` accepts.
+    fn unknown_key(&mut self, e: &Entry<'_, '_>, field: String, accepted: &[&str], table: &str) {
+        let message = match schema::closest(e.key, accepted) {
+            Some(near) => format!("unknown key `{}`; did you mean `{near}`?", e.key),
+            None => format!("unknown key `{}`; {table} accepts {}", e.key, backticked(accepted)),
+        };
+        self.push(e.key_span.start, field, message);
     }
 
     fn unknown_source_key(&mut self, field: &str, e: &Entry<'_, '_>, kind: Option<SourceKind>) {
@@ -558,6 +572,7 @@ impl<'a> Validator<'a> {
                     _ => raw.app_password = secret,
                 }
             }
+            "test_emails" => raw.test_emails = self.emails(field, e.value),
             "tier" => raw.tier = self.tier(field, e.value),
             "rate_limit" => raw.rate_limit = self.rate_limit(field, e.value),
             "user" => raw.user = self.text_value(field, e.value),
@@ -584,6 +599,56 @@ impl<'a> Validator<'a> {
                 None
             }
         }
+    }
+
+    /// A list of addresses; each bad entry is reported at its own position.
+    fn emails(&mut self, field: &str, value: &Value<'_>) -> Option<Vec<String>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.push(
+                value.span().start,
+                field,
+                format!(
+                    "expected a list of email addresses like [\"ops@example.com\"], found {}",
+                    found(value.get_ref())
+                ),
+            );
+            return None;
+        };
+        let before = self.problems.len();
+        let mut emails: Vec<String> = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let at = item.span().start;
+            let entry = index + 1;
+            // Addresses are personal data: positions say which, not the text.
+            match item.get_ref() {
+                DeValue::String(text) if is_plausible_email(text) => {
+                    if let Some(first) = emails.iter().position(|e| e.eq_ignore_ascii_case(text)) {
+                        self.push(
+                            at,
+                            field,
+                            format!("entry {entry} repeats entry {}; list each address once", first + 1),
+                        );
+                    }
+                    emails.push(text.to_string());
+                }
+                DeValue::String(_) => self.push(
+                    at,
+                    field,
+                    format!(
+                        "entry {entry} is not an email address: it needs one `@` with text on both sides and no spaces, like \"ops@example.com\""
+                    ),
+                ),
+                other => self.push(
+                    at,
+                    field,
+                    format!(
+                        "entry {entry}: expected an email address string like \"ops@example.com\", found {}",
+                        found(other)
+                    ),
+                ),
+            }
+        }
+        (self.problems.len() == before).then_some(emails)
     }
 
     fn boolean(&mut self, field: &str, value: &Value<'_>) -> Option<bool> {
@@ -1036,6 +1101,210 @@ expect_body = "Sign up"
         let found = problems("[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = { fiel = \"k\" }\n");
         assert_eq!(found[0].field, "source \"m\" field api_key.fiel");
         assert!(found[0].message.contains("did you mean `file`?"), "{found:#?}");
+    }
+
+    #[test]
+    fn pipeline_defaults_when_absent() {
+        let config = parse(SAMPLE).unwrap();
+        assert_eq!(config.pipeline, PipelineConfig::default());
+        let mc = config.source("mailchimp").unwrap();
+        assert!(matches!(&mc.settings, SourceSettings::Mailchimp { test_emails, .. } if test_emails.is_empty()));
+    }
+
+    #[test]
+    fn pipeline_thresholds_accept_percentages_and_fractions() {
+        let config = parse(
+            "[pipeline.thresholds]\nbounce_rate = \"3%\"\nunsubscribe_rate = 0.004\nchurn = \"1.5 %\"\nopen_rate_min = \"0.2\"\nclick_rate_min = 0\n",
+        )
+        .unwrap();
+        let t = config.pipeline.thresholds;
+        assert_eq!(t.bounce_rate, 0.03);
+        assert_eq!(t.unsubscribe_rate, 0.004);
+        assert_eq!(t.churn, 0.015);
+        assert_eq!(t.open_rate_min, Some(0.2));
+        assert_eq!(t.click_rate_min, Some(0.0));
+    }
+
+    #[test]
+    fn pipeline_campaigns_keep_file_order_and_optional_revenue() {
+        let config = parse(
+            "[[pipeline.campaign]]\nid = \"b2\"\ncost = 1_200\n\n[[pipeline.campaign]]\nid = \"a1\"\ncost = 99.5\nrevenue = 0\n",
+        )
+        .unwrap();
+        let ids: Vec<&str> = config.pipeline.campaigns.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["b2", "a1"]);
+        assert_eq!(
+            config.pipeline.campaign("b2").map(|c| (c.cost, c.revenue)),
+            Some((1200.0, None))
+        );
+        assert_eq!(
+            config.pipeline.campaign("a1").map(|c| (c.cost, c.revenue)),
+            Some((99.5, Some(0.0)))
+        );
+        assert!(config.pipeline.campaign("zz").is_none());
+    }
+
+    #[test]
+    fn rates_out_of_range_or_of_the_wrong_type_name_the_range() {
+        for (value, fragment) in [
+            (
+                "\"150%\"",
+                "\"150%\" is out of range: a percentage must be between 0% and 100%",
+            ),
+            ("-1", "-1 is out of range: a fraction must be between 0 and 1"),
+            (
+                "1.5",
+                "1.5 is out of range: a fraction must be between 0 and 1 (0.02 = 2%); did you mean \"1.5%\"?",
+            ),
+            ("250", "250 is out of range: a fraction must be between 0 and 1"),
+            ("inf", "inf is out of range"),
+            ("nan", "nan is out of range"),
+            ("\"two\"", "bad rate \"two\""),
+            (
+                "true",
+                "expected a percentage like \"2%\" or a fraction like 0.02, found boolean true",
+            ),
+        ] {
+            let found = problems(&format!("[pipeline.thresholds]\nchurn = {value}\n"));
+            assert_eq!(found.len(), 1, "{value}: {found:#?}");
+            assert_eq!((found[0].line, found[0].column), (2, 9), "{value}");
+            assert_eq!(found[0].field, "pipeline.thresholds.churn");
+            assert!(found[0].message.contains(fragment), "{value}: {}", found[0].message);
+        }
+    }
+
+    #[test]
+    fn pipeline_table_shape_mistakes_are_explained() {
+        let cases = [
+            (
+                "[pipeline.campaign]\nid = \"a\"\ncost = 1\n",
+                "pipeline.campaign",
+                "double brackets",
+            ),
+            (
+                "[[pipeline.thresholds]]\nchurn = \"1%\"\n",
+                "pipeline.thresholds",
+                "single brackets",
+            ),
+            (
+                "pipeline = 3\n",
+                "pipeline",
+                "expected a [pipeline] table, found integer 3",
+            ),
+            (
+                "[pipeline]\ncampaigns = []\n",
+                "pipeline.campaigns",
+                "did you mean `campaign`?",
+            ),
+            (
+                "[pipeline]\ncolour = 1\n",
+                "pipeline.colour",
+                "[pipeline] accepts `thresholds`, `campaign`",
+            ),
+            ("[[campaign]]\nid = \"a\"\n", "campaign", "[[pipeline.campaign]]"),
+            ("[thresholds]\n", "thresholds", "[pipeline.thresholds]"),
+            (
+                "bounce_rate = \"2%\"\n",
+                "bounce_rate",
+                "put it under [pipeline.thresholds]",
+            ),
+            (
+                "[pipeline.thresholds]\nbounce = \"2%\"\n",
+                "pipeline.thresholds.bounce",
+                "did you mean `bounce_rate`?",
+            ),
+            (
+                "[pipeline.thresholds]\nopen_rate = \"2%\"\n",
+                "pipeline.thresholds.open_rate",
+                "did you mean `open_rate_min`?",
+            ),
+        ];
+        for (text, field, fragment) in cases {
+            let found = problems(text);
+            assert_eq!(found.len(), 1, "{text}: {found:#?}");
+            assert_eq!(found[0].field, field, "{text}");
+            assert!(found[0].message.contains(fragment), "{text}: {}", found[0].message);
+        }
+    }
+
+    #[test]
+    fn campaign_problems_name_the_campaign() {
+        let found = problems(
+            "[[pipeline.campaign]]\ncost = 5\n[[pipeline.campaign]]\nid = \"c 2\"\ncost = 5\n[[pipeline.campaign]]\nid = \"c3\"\n[[pipeline.campaign]]\nid = \"c4\"\ncost = \"$5\"\nrevenue = -1\nrevnue = 2\n",
+        );
+        let got: Vec<(usize, &str, &str)> = found
+            .iter()
+            .map(|p| (p.line, p.field.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 6, "{found:#?}");
+        assert!(
+            got[0].2.starts_with("missing `id`") && got[0].1 == "pipeline.campaign #1",
+            "{got:?}"
+        );
+        assert_eq!((got[1].0, got[1].1), (4, "pipeline.campaign #2 field id"));
+        assert!(
+            got[2].2.starts_with("missing `cost`") && got[2].1 == "pipeline.campaign \"c3\"",
+            "{got:?}"
+        );
+        assert_eq!(got[3].1, "pipeline.campaign \"c4\" field cost");
+        assert!(got[3].2.contains("expected a number like 1200"), "{got:?}");
+        assert_eq!(got[4].2, "revenue must be 0 or more, found -1");
+        assert!(got[5].2.contains("did you mean `revenue`?"), "{got:?}");
+    }
+
+    #[test]
+    fn zero_or_infinite_cost_is_refused() {
+        for value in ["0", "0.0", "-0.0", "inf"] {
+            let found = problems(&format!("[[pipeline.campaign]]\nid = \"a\"\ncost = {value}\n"));
+            assert_eq!(found.len(), 1, "{value}: {found:#?}");
+            assert!(
+                found[0].message.starts_with("cost must be a positive number"),
+                "{found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_emails_are_parsed_and_each_bad_entry_is_pointed_at() {
+        const MAILCHIMP: &str = "[[source]]\nname = \"m\"\nkind = \"mailchimp\"\napi_key = { env = \"K\" }\n";
+        let ok = parse(&format!(
+            "{MAILCHIMP}test_emails = [\"ops@example.com\", \"qa+t@example.org\"]\n"
+        ))
+        .unwrap();
+        assert!(
+            matches!(&ok.sources[0].settings, SourceSettings::Mailchimp { test_emails, .. }
+            if test_emails == &["ops@example.com", "qa+t@example.org"])
+        );
+
+        let found = problems(&format!(
+            "{MAILCHIMP}test_emails = [\"ops@example.com\", \"jane doe@example.com\", 7, \"OPS@example.com\"]\n"
+        ));
+        let got: Vec<(usize, usize, &str)> = found.iter().map(|p| (p.line, p.column, p.message.as_str())).collect();
+        assert_eq!(got.len(), 3, "{found:#?}");
+        assert!(
+            found.iter().all(|p| p.field == "source \"m\" field test_emails"),
+            "{found:#?}"
+        );
+        assert_eq!((got[0].0, got[0].1), (5, 35));
+        assert!(got[0].2.starts_with("entry 2 is not an email address"), "{got:?}");
+        assert!(!got[0].2.contains("jane"), "the bad address is not echoed: {got:?}");
+        assert_eq!(
+            (got[1].1, got[1].2),
+            (
+                59,
+                "entry 3: expected an email address string like \"ops@example.com\", found integer 7"
+            )
+        );
+        assert_eq!(
+            (got[2].1, got[2].2),
+            (62, "entry 4 repeats entry 1; list each address once")
+        );
+
+        let scalar = problems(&format!("{MAILCHIMP}test_emails = \"ops@example.com\"\n"));
+        assert!(
+            scalar[0].message.contains("expected a list of email addresses"),
+            "{scalar:#?}"
+        );
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl SourceClient {
     /// Sends one call: read-only gate, breaker, limiter, attempts with
     /// retries for GET/HEAD. Any HTTP status comes back as a [`Response`].
     pub async fn send(&self, req: Request) -> Result<Response, HttpError> {
-        let request_id = Uuid::new_v4().to_string();
+        let request_id = req.request_id.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let scrub = self.scrubber_for(&req.auth);
         let url = scrub.scrub(&redact_url(&req.url));
         let retryable = is_idempotent_read(&req.method);

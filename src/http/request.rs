@@ -46,6 +46,9 @@ pub struct Request {
     /// Follow 3xx answers (up to 10; credentials are dropped on a change of
     /// host). Off, a 3xx comes back as the response.
     pub follow_redirects: bool,
+    /// Sent as `X-Request-Id` and reported back; `None`: the client makes one.
+    /// An action's executor sets it so its audit record and the vendor's logs agree.
+    pub request_id: Option<String>,
 }
 
 impl Request {
@@ -57,6 +60,7 @@ impl Request {
             body: None,
             headers: HeaderMap::new(),
             follow_redirects: true,
+            request_id: None,
         }
     }
 
@@ -76,6 +80,12 @@ impl Request {
 
     pub fn without_redirects(mut self) -> Self {
         self.follow_redirects = false;
+        self
+    }
+
+    /// Tag the call with the caller's id instead of a fresh one.
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
         self
     }
 
@@ -116,6 +126,7 @@ impl fmt::Debug for Request {
             .field("url", &self.shown_url())
             .field("auth", &self.auth)
             .field("has_body", &self.body.is_some())
+            .field("request_id", &self.request_id)
             .finish_non_exhaustive()
     }
 }

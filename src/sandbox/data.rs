@@ -12,6 +12,8 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
 use super::creds::Credentials;
+use super::mailchimp::seed::{self, KnownPerson};
+use super::mailchimp::store::MailchimpData;
 
 /// Number of HubSpot contacts in the base data set.
 const CONTACTS: usize = 25;
@@ -24,20 +26,32 @@ pub(crate) struct Seeded {
     pub(crate) creds: Credentials,
     pub(crate) mailchimp: MailchimpAccount,
     pub(crate) hubspot: HubspotData,
+    pub(crate) mailchimp_data: MailchimpData,
 }
 
 impl Seeded {
-    pub(crate) fn generate(seed: u64) -> Seeded {
+    /// `start` anchors the records that must sit around the present
+    /// (scheduled sends ahead, this month's sends behind); it is rounded down
+    /// to the hour, so the same seed within one hour gives the same records.
+    pub(crate) fn generate(seed: u64, start: Timestamp) -> Seeded {
         let mut master = StdRng::seed_from_u64(seed);
         let creds = Credentials::generate(&mut StdRng::from_rng(&mut master));
         let mailchimp = MailchimpAccount::generate(&mut StdRng::from_rng(&mut master));
         let hubspot = HubspotData::generate(&mut StdRng::from_rng(&mut master));
+        let known: Vec<KnownPerson> = hubspot.contacts.iter().filter_map(Contact::person).collect();
+        let mailchimp_data = seed::generate(&mut StdRng::from_rng(&mut master), floor_hour(start), &known);
         Seeded {
             creds,
             mailchimp,
             hubspot,
+            mailchimp_data,
         }
     }
+}
+
+/// `t` rounded down to the whole hour.
+pub(crate) fn floor_hour(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second().div_euclid(3600) * 3600).unwrap_or(t)
 }
 
 /// The Mailchimp account behind the API key (`GET /3.0/`).
@@ -51,7 +65,6 @@ pub(crate) struct MailchimpAccount {
     pub(crate) last_name: String,
     pub(crate) member_since: String,
     pub(crate) last_login: String,
-    pub(crate) total_subscribers: u64,
 }
 
 impl MailchimpAccount {
@@ -73,7 +86,6 @@ impl MailchimpAccount {
             last_name: last_name.to_owned(),
             member_since: mailchimp_time(member_since),
             last_login: mailchimp_time(last_login),
-            total_subscribers: rng.random_range(1_000..5_000),
         }
     }
 }
@@ -103,6 +115,15 @@ impl HubspotData {
 }
 
 impl Contact {
+    fn person(&self) -> Option<KnownPerson> {
+        let get = |name: &str| self.properties.get(name).cloned().flatten();
+        Some(KnownPerson {
+            first_name: get("firstname").unwrap_or_default(),
+            last_name: get("lastname").unwrap_or_default(),
+            email: get("email")?,
+        })
+    }
+
     fn generate(rng: &mut StdRng, id: u64) -> Contact {
         let first = pick(rng, FIRST_NAMES);
         let last = pick(rng, LAST_NAMES);
@@ -217,18 +238,22 @@ mod tests {
 
     #[test]
     fn same_seed_same_everything() {
-        let (a, b) = (Seeded::generate(42), Seeded::generate(42));
+        let start: Timestamp = "2025-06-18T14:35:12Z".parse().unwrap();
+        let later: Timestamp = "2025-06-18T14:59:59Z".parse().unwrap();
+        let (a, b) = (Seeded::generate(42, start), Seeded::generate(42, later));
         assert_eq!(
             a.creds.mailchimp_api_key.expose_secret(),
             b.creds.mailchimp_api_key.expose_secret()
         );
         assert_eq!(a.mailchimp, b.mailchimp);
         assert_eq!(a.hubspot, b.hubspot);
+        assert_eq!(a.mailchimp_data, b.mailchimp_data);
     }
 
     #[test]
     fn different_seed_different_data() {
-        let (a, b) = (Seeded::generate(1), Seeded::generate(2));
+        let start = Timestamp::UNIX_EPOCH;
+        let (a, b) = (Seeded::generate(1, start), Seeded::generate(2, start));
         assert_ne!(
             a.creds.hubspot_token.expose_secret(),
             b.creds.hubspot_token.expose_secret()

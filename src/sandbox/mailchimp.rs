@@ -1,14 +1,23 @@
-//! Mailchimp Marketing API v3 under `/mailchimp/3.0`.
+//! Mailchimp Marketing API v3 under `/mailchimp/3.0`: health, account,
+//! campaigns and their actions, reports, audiences and members.
 
-use std::sync::Arc;
+mod api;
+mod fields;
+mod query;
+mod render;
+pub(crate) mod seed;
+pub(crate) mod store;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use jiff::Timestamp;
 use serde_json::json;
 
 use super::AppState;
@@ -24,16 +33,29 @@ const ERROR_DOCS: &str = "https://mailchimp.com/developer/marketing/docs/errors/
 
 pub(crate) struct MailchimpState {
     pub(crate) account: MailchimpAccount,
+    /// Audiences, members and campaigns; writes (actions, PATCH) change them.
+    data: Mutex<store::MailchimpData>,
     /// Requests with the valid key currently being served.
     connections: AtomicUsize,
 }
 
 impl MailchimpState {
-    pub(crate) fn new(account: MailchimpAccount) -> MailchimpState {
+    pub(crate) fn new(account: MailchimpAccount, data: store::MailchimpData) -> MailchimpState {
         MailchimpState {
             account,
+            data: Mutex::new(data),
             connections: AtomicUsize::new(0),
         }
+    }
+
+    /// The records, with every timed transition due by `now` completed.
+    /// Held only while a handler reads or writes, never across an await.
+    pub(crate) fn data(&self, now: Timestamp) -> MutexGuard<'_, store::MailchimpData> {
+        // A poisoned lock means a handler panicked mid-request; the records
+        // are plain values and still consistent enough to keep serving.
+        let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        data.settle(now);
+        data
     }
 
     pub(crate) fn connections(&self) -> usize {
@@ -67,10 +89,26 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         state: Arc::clone(&state),
         source: Source::Mailchimp,
     };
+    let not_allowed = api::method_not_allowed;
     Router::new()
-        .route("/3.0/ping", get(ping))
-        .route("/3.0/", get(account))
-        .route("/3.0", get(account))
+        .route("/3.0/ping", get(ping).fallback(not_allowed))
+        .route("/3.0/", get(account).fallback(not_allowed))
+        .route("/3.0", get(account).fallback(not_allowed))
+        .route("/3.0/campaigns", get(api::list_campaigns).fallback(not_allowed))
+        .route("/3.0/campaigns/{id}", get(api::get_campaign).fallback(not_allowed))
+        .route(
+            "/3.0/campaigns/{id}/actions/{action}",
+            post(api::campaign_action).fallback(not_allowed),
+        )
+        .route("/3.0/reports", get(api::list_reports).fallback(not_allowed))
+        .route("/3.0/reports/{id}", get(api::get_report).fallback(not_allowed))
+        .route("/3.0/lists", get(api::list_lists).fallback(not_allowed))
+        .route("/3.0/lists/{id}", get(api::get_list).fallback(not_allowed))
+        .route("/3.0/lists/{id}/members", get(api::list_members).fallback(not_allowed))
+        .route(
+            "/3.0/lists/{id}/members/{hash}",
+            get(api::get_member).patch(api::patch_member).fallback(not_allowed),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), require_key))
         .layer(middleware::from_fn_with_state(fault_ctx, faults::apply))
@@ -84,6 +122,13 @@ async fn ping() -> Json<serde_json::Value> {
 
 async fn account(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     let a = &state.mailchimp.account;
+    let total_subscribers: u64 = state
+        .mailchimp
+        .data(Timestamp::now())
+        .lists
+        .iter()
+        .map(|l| l.count(store::MemberStatus::Subscribed))
+        .sum();
     Json(json!({
         "account_id": a.account_id,
         "login_id": a.login_id,
@@ -110,7 +155,7 @@ async fn account(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> 
         },
         "pro_enabled": false,
         "last_login": a.last_login,
-        "total_subscribers": a.total_subscribers,
+        "total_subscribers": total_subscribers,
         "industry_stats": { "open_rate": 0.2134, "bounce_rate": 0.0087, "click_rate": 0.0261 },
         "_links": []
     }))

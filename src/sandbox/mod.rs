@@ -8,7 +8,12 @@
 //!
 //! Routes (see API-FACTS.md for the contracts):
 //! - `/mailchimp/3.0/ping`, `/mailchimp/3.0/` (Basic, key as password; 10
-//!   simultaneous requests per key)
+//!   simultaneous requests per key); `/campaigns`, `/campaigns/{id}`,
+//!   `POST /campaigns/{id}/actions/{schedule,unschedule,cancel-send,pause,
+//!   resume,test,replicate,send}`, `/reports`, `/reports/{id}`, `/lists`,
+//!   `/lists/{id}`, `/lists/{id}/members`, `GET`/`PATCH
+//!   /lists/{id}/members/{subscriber_hash}` (count/offset paging, filters,
+//!   `fields`/`exclude_fields`; actions and PATCH change the sandbox's state)
 //! - `/hubspot/crm/v3/objects/contacts` (Bearer; 100 requests per rolling 10 s)
 //! - `/wordpress/wp-json/` (public; Basic user and application password
 //!   checked whenever sent, as WordPress does)
@@ -91,8 +96,17 @@ pub struct Sandbox {
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-/// Binds `opts.listen` and serves the sandbox in a tokio task.
+/// Binds `opts.listen` and serves the sandbox in a tokio task; records that
+/// sit around the present are placed around now.
 pub async fn spawn(opts: SandboxOptions) -> eyre::Result<Sandbox> {
+    spawn_at(opts, jiff::Timestamp::now()).await
+}
+
+/// [`spawn`], with records placed around `start` (rounded down to the hour)
+/// instead of now: the same seed and hour give the same records. Requests
+/// are still judged against the real clock (a schedule time must be in the
+/// real future).
+pub async fn spawn_at(opts: SandboxOptions, start: jiff::Timestamp) -> eyre::Result<Sandbox> {
     if !opts.listen.ip().is_loopback() {
         bail!(
             "refusing to listen on {}: the sandbox is test infrastructure and binds only \
@@ -117,11 +131,12 @@ pub async fn spawn(opts: SandboxOptions) -> eyre::Result<Sandbox> {
         creds,
         mailchimp,
         hubspot,
-    } = Seeded::generate(opts.seed);
+        mailchimp_data,
+    } = Seeded::generate(opts.seed, start);
     let state = Arc::new(AppState {
         creds,
         faults,
-        mailchimp: mailchimp::MailchimpState::new(mailchimp),
+        mailchimp: mailchimp::MailchimpState::new(mailchimp, mailchimp_data),
         hubspot: hubspot::HubspotState::new(hubspot),
         origin: format!("http://{addr}"),
         shutdown: CancellationToken::new(),

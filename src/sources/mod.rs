@@ -123,7 +123,7 @@ fn resolve(cfg: &SourceConfig, field: &'static str, secret: &SecretRef) -> Resul
 pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, BuildError> {
     let bad_base = |e: NotABase| BuildError::new(cfg, "base_url", e.to_string());
     let connector: Arc<dyn Connector> = match &cfg.settings {
-        SourceSettings::Mailchimp { api_key, .. } => {
+        SourceSettings::Mailchimp { api_key, test_emails } => {
             let key = resolve(cfg, "api_key", api_key)?;
             let base = match &cfg.base_url {
                 Some(url) => url.clone(),
@@ -141,7 +141,11 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
                     Policy::mailchimp().with_timeout(cfg.timeout).with_budget(cfg.interval),
                 )
                 .with_secrets([key.clone()]);
-            Arc::new(Mailchimp::new(&cfg.name, client, &base, key, cfg.slow).map_err(bad_base)?)
+            Arc::new(
+                Mailchimp::new(&cfg.name, client, &base, key, cfg.slow)
+                    .map_err(bad_base)?
+                    .with_test_emails(test_emails.clone()),
+            )
         }
         SourceSettings::Hubspot {
             token,

@@ -1,8 +1,10 @@
 //! Drawing: `view` is a pure function of the model.
 
+pub mod campaign;
 pub mod detail;
 pub mod help;
 pub mod layout;
+pub mod overlays;
 pub mod panes;
 pub mod theme;
 pub mod widgets;
@@ -30,8 +32,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
 
     widgets::header(model, frame, header, &theme);
-    match model.screen {
-        Screen::SourceDetail(i) => detail::render(model, i, frame, body, &theme),
+    match &model.screen {
+        Screen::SourceDetail(i) => detail::render(model, *i, frame, body, &theme),
+        Screen::CampaignDetail { source, id } => campaign::render(model, *source, id, frame, body, &theme),
         Screen::Grid if model.zoomed => panes::render(model, model.focus, frame, body, &theme),
         Screen::Grid => {
             for (pane, rect) in Pane::ALL.iter().zip(layout::grid(body)) {
@@ -40,9 +43,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         }
     }
     widgets::status_bar(model, frame, status, &theme);
-    if model.help {
-        help::render(frame, body, &theme);
-    }
+    overlays::render(model, frame, body, &theme);
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {

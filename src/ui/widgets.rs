@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::Theme;
 use crate::app::keymap::Scope;
+use crate::app::model::Overlay;
 use crate::app::{Model, Pane, Screen, bindings};
 
 pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -49,33 +50,19 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
 }
 
-/// The keys that apply where the focus is.
+/// A toast if there is one, else the keys that apply where the focus is.
 pub fn status_bar(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let keys: Vec<(&str, &str)> = if model.help {
-        vec![("Esc", "close help"), ("q", "quit")]
-    } else {
-        let list = matches!(model.screen, Screen::SourceDetail(_)) || model.focus == Pane::Health;
-        let mut keys: Vec<(&str, &str)> = bindings()
-            .iter()
-            .filter(|b| b.scope == Scope::Global || list)
-            .filter(|b| !matches!(b.keys, "Shift-Tab" | "g G" | "1-4"))
-            .filter(|b| match model.screen {
-                Screen::SourceDetail(_) => !matches!(b.keys, "Enter" | "z" | "Tab"),
-                Screen::Grid => b.keys != "Esc" || model.zoomed,
-            })
-            .map(|b| (b.keys.split(' ').next().unwrap_or(b.keys), b.short))
-            .collect();
-        // Put the context's own keys first, the global ones after.
-        keys.sort_by_key(|(k, _)| matches!(*k, "?" | "q" | "Tab"));
-        if let Screen::SourceDetail(_) = model.screen {
-            keys.iter_mut()
-                .filter(|(k, _)| k.starts_with('↑'))
-                .for_each(|e| e.1 = "source");
-        }
-        keys
-    };
+    if let Some(toast) = &model.toast {
+        let style = if toast.error { theme.warn } else { theme.key };
+        let line = Line::from(Span::styled(
+            format!(" {}", truncate(&toast.text, area.width as usize - 1)),
+            style,
+        ));
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut spans = Vec::new();
-    for (key, what) in keys {
+    for (key, what) in keys_here(model) {
         let entry = [
             Span::styled(format!(" {key}"), theme.key),
             Span::styled(format!(" {what} "), theme.dim),
@@ -87,6 +74,53 @@ pub fn status_bar(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         spans.extend(entry);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The bindings that do something in the current context, most specific first.
+pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
+    match &model.overlay {
+        Some(Overlay::Help) => return vec![("Esc", "close help"), ("q", "quit")],
+        Some(Overlay::ActionMenu(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "close")],
+        Some(Overlay::Confirm(_) | Overlay::TimePrompt(_) | Overlay::Palette(_)) => return vec![("Esc", "cancel")],
+        None => {}
+    }
+    if model.pipeline.editing_filter {
+        return vec![("Enter", "keep filter"), ("Esc", "clear filter")];
+    }
+    let grid = model.screen == Screen::Grid;
+    let applies = |scope: Scope| match scope {
+        Scope::Global => true,
+        Scope::List => !grid || matches!(model.focus, Pane::Health | Pane::Pipeline | Pane::Tasks),
+        Scope::Pipeline => grid && model.focus == Pane::Pipeline,
+        Scope::Actionable => {
+            matches!(model.screen, Screen::CampaignDetail { .. })
+                || (grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks))
+        }
+    };
+    let shown = |keys: &str| match keys {
+        // Kept out of the bar for room; the help lists them.
+        "Shift-Tab" | "g G" | "1-4" => false,
+        "Enter" => grid && matches!(model.focus, Pane::Health | Pane::Pipeline),
+        "z" => grid,
+        "Esc" => !grid || model.zoomed || !model.pipeline.filter.is_empty(),
+        _ => true,
+    };
+    let mut keys: Vec<(&str, &str)> = bindings()
+        .iter()
+        .filter(|b| applies(b.scope) && shown(b.keys))
+        .map(|b| (b.keys.split(' ').next().unwrap_or(b.keys), b.short))
+        .collect();
+    // The context's own keys first, the ever-present ones after.
+    keys.sort_by_key(|(k, _)| matches!(*k, "?" | "q" | "Tab" | ":"));
+    if let Screen::SourceDetail(_) = model.screen {
+        keys.iter_mut()
+            .filter(|(k, _)| k.starts_with('↑'))
+            .for_each(|e| e.1 = "source");
+    }
+    if let Screen::CampaignDetail { .. } = model.screen {
+        keys.retain(|(k, _)| !k.starts_with('↑'));
+    }
+    keys
 }
 
 /// "16:40:12 UTC"
@@ -153,4 +187,58 @@ pub fn centered_lines(lines: Vec<Line<'static>>, area: Rect) -> (Paragraph<'stat
         Paragraph::new(lines).alignment(Alignment::Center).style(Style::new()),
         rect,
     )
+}
+
+/// The first row shown and how many, for `len` rows in `height` lines with
+/// `selected` kept in view (at the bottom edge when scrolled).
+pub fn window(selected: usize, len: usize, height: usize) -> (usize, usize) {
+    let visible = len.min(height);
+    let offset = (selected + 1).saturating_sub(visible.max(1));
+    (offset, visible)
+}
+
+/// Counts for a narrow cell: 1234 -> "1,234", 250000 -> "250k", 1250000 -> "1.2M".
+pub fn thousands(n: u64) -> String {
+    match n {
+        0..=99_999 => {
+            let digits = n.to_string();
+            let mut out = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    out.push(',');
+                }
+                out.push(ch);
+            }
+            out
+        }
+        100_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1_000_000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_compactly() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(99_999), "99,999");
+        assert_eq!(thousands(250_000), "250k");
+        assert_eq!(thousands(1_250_000), "1.2M");
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("mailchimp", 9), "mailchimp");
+        assert_eq!(truncate("mailchimp", 5), "mail…");
+        assert_eq!(truncate("mailchimp", 0), "");
+    }
+
+    #[test]
+    fn sparklines_scale_and_mark_failures() {
+        assert_eq!(sparkline(&[1, 8, 0, 4], 10), "▁█×▄");
+        assert_eq!(sparkline(&[5, 5, 5], 2), "██");
+    }
 }

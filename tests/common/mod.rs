@@ -102,3 +102,121 @@ pub fn hubspot_down_model() -> Model {
     }
     model
 }
+
+/// A sent campaign's report: `sent` emails, rates in percent.
+pub fn report(sent: u64, open_pct: f64, click_pct: f64, bounces: u64, unsubs: u64) -> mops::model::CampaignReport {
+    mops::model::CampaignReport {
+        emails_sent: sent,
+        unsubscribed: unsubs,
+        abuse_reports: 1,
+        unique_opens: (sent as f64 * open_pct / 100.0) as u64,
+        open_rate: open_pct / 100.0,
+        unique_subscriber_clicks: (sent as f64 * click_pct / 100.0) as u64,
+        click_rate: click_pct / 100.0,
+        hard_bounces: bounces / 2,
+        soft_bounces: bounces - bounces / 2,
+        syntax_errors: 0,
+    }
+}
+
+pub fn campaign(id: &str, title: &str, status: mops::model::CampaignStatus, kind: &str) -> mops::model::Campaign {
+    mops::model::Campaign {
+        id: id.to_string(),
+        web_id: Some(1000 + id.len() as u64),
+        kind: kind.to_string(),
+        status,
+        title: title.to_string(),
+        subject: format!("{title} inside"),
+        from_name: "Acme Marketing".to_string(),
+        list_id: "L1".to_string(),
+        list_name: "Newsletter".to_string(),
+        recipient_count: 12_400,
+        create_time: Some(at(-10 * 86_400)),
+        send_time: None,
+        emails_sent: 0,
+        report: None,
+    }
+}
+
+/// The healthy stack plus a pipeline: every stage, two sent campaigns over
+/// thresholds, economics for ROMI, members for churn.
+pub fn pipeline_model() -> Model {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use mops::config::CampaignEconomics;
+    use mops::model::{Audience, CampaignStatus as S, EmailData, Member, MemberStatus};
+    use mops::sources::SourceData;
+
+    let mut model = healthy_model();
+    let sent = |id: &str, title: &str, days_ago: i64, r: mops::model::CampaignReport| {
+        let mut c = campaign(id, title, S::Sent, "regular");
+        c.send_time = Some(at(-days_ago * 86_400));
+        c.emails_sent = r.emails_sent;
+        c.report = Some(r);
+        c
+    };
+    let mut campaigns = vec![
+        sent("s1", "October product news", 12, report(12_400, 38.2, 4.1, 60, 20)),
+        sent("s2", "Black Friday early access", 3, report(12_380, 44.0, 9.3, 900, 30)),
+        sent(
+            "s3",
+            "Webinar invite: ops at scale",
+            1,
+            report(12_350, 21.5, 2.2, 40, 160),
+        ),
+    ];
+    let mut draft = campaign("d1", "Cyber Monday teaser", S::Save, "regular");
+    draft.list_name = "Customers".to_string();
+    campaigns.push(draft);
+    let mut scheduled = campaign("p1", "Weekly digest #43", S::Schedule, "regular");
+    scheduled.send_time = Some(at(86_400 + 9 * 3600));
+    campaigns.push(scheduled);
+    let mut sending = campaign("g1", "Re-engagement wave 2", S::Sending, "regular");
+    sending.send_time = Some(at(-3 * 3600));
+    campaigns.push(sending);
+    campaigns.push(campaign("r1", "Blog RSS digest", S::Paused, "rss"));
+
+    let members: BTreeMap<String, Member> = (0..200)
+        .map(|i| {
+            let status = match i % 40 {
+                0 => MemberStatus::Unsubscribed,
+                1 => MemberStatus::Cleaned,
+                _ => MemberStatus::Subscribed,
+            };
+            let m = Member {
+                id: format!("h{i}"),
+                email: format!("p{i}@example.com"),
+                status,
+                last_changed: at(-86_400),
+            };
+            (m.id.clone(), m)
+        })
+        .collect();
+    let data = EmailData {
+        campaigns,
+        audiences: vec![Audience {
+            id: "L1".to_string(),
+            name: "Newsletter".to_string(),
+            member_count: 195,
+            unsubscribe_count: 5,
+            cleaned_count: 5,
+        }],
+        members: [("L1".to_string(), members)].into_iter().collect(),
+    };
+    model.sources[0].data = Some((SourceData::Email(Arc::new(data)), at(19 * 30)));
+    model.pipeline_cfg.campaigns = vec![
+        CampaignEconomics {
+            id: "s2".to_string(),
+            cost: 2_000.0,
+            revenue: Some(9_500.0),
+        },
+        CampaignEconomics {
+            id: "s3".to_string(),
+            cost: 1_500.0,
+            revenue: Some(900.0),
+        },
+    ];
+    model.focus = mops::app::Pane::Pipeline;
+    model
+}

@@ -38,6 +38,33 @@ pub fn mailchimp(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
         .basic_auth("anystring", Some(key))
 }
 
+/// Any method against `/mailchimp/3.0{path}` with the sandbox's key.
+pub fn mailchimp_with(client: &Client, sb: &Sandbox, method: reqwest::Method, path: &str) -> RequestBuilder {
+    let key = sb.credentials().mailchimp_api_key.expose_secret().to_owned();
+    client
+        .request(method, url(sb, &format!("/mailchimp/3.0{path}")))
+        .basic_auth("anystring", Some(key))
+}
+
+/// GET `/mailchimp/3.0{path}`, asserting 200, as JSON.
+pub async fn mailchimp_json(client: &Client, sb: &Sandbox, path: &str) -> serde_json::Value {
+    let response = mailchimp(client, sb, path).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    json(response).await
+}
+
+/// Asserts a Mailchimp problem+json answer and returns its body.
+pub async fn mailchimp_problem(response: Response, status: u16, title: &str) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(content_type(&response), "application/problem+json");
+    let body = json(response).await;
+    assert_eq!(body["title"], title, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["type"], "https://mailchimp.com/developer/marketing/docs/errors/");
+    assert_uuid(&body["instance"]);
+    body
+}
+
 pub fn hubspot(client: &Client, sb: &Sandbox, path: &str) -> RequestBuilder {
     let token = sb.credentials().hubspot_token.expose_secret().to_owned();
     client.get(url(sb, &format!("/hubspot{path}"))).bearer_auth(token)

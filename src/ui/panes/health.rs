@@ -10,7 +10,7 @@ use crate::app::source_state::{human_duration, human_latency};
 use crate::app::{Model, SourceState};
 use crate::model::{CircuitState, HealthStatus};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{centered_lines, sparkline, truncate};
+use crate::ui::widgets::{centered_lines, sparkline, truncate, window};
 
 /// Columns in display order; `priority` decides which survive a narrow pane
 /// (lower survives longer).
@@ -117,14 +117,6 @@ fn columns(width: u16, name_width: u16) -> Vec<Col> {
         chosen.push(col);
     }
     ORDER.into_iter().filter(|c| chosen.contains(c)).collect()
-}
-
-/// The first row shown and how many, for `len` rows in `height` lines with
-/// `selected` kept in view (at the bottom edge when scrolled).
-fn window(selected: usize, len: usize, height: usize) -> (usize, usize) {
-    let visible = len.min(height);
-    let offset = (selected + 1).saturating_sub(visible.max(1));
-    (offset, visible)
 }
 
 /// The pane title's right side: "4 sources · 1 down".

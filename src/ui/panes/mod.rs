@@ -1,7 +1,9 @@
 //! The four panes. Each draws inside a bordered block titled with its number.
 
 pub mod health;
+pub mod pipeline;
 pub mod placeholder;
+pub mod tasks;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,13 +17,17 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
     let focused = model.focus == pane;
     let summary = match pane {
         Pane::Health => health::summary(model),
-        _ => String::new(),
+        Pane::Pipeline => pipeline::summary(model),
+        Pane::Tasks => tasks::summary(model),
+        Pane::Alerts => String::new(),
     };
     let block = pane_block(pane, focused, summary, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     match pane {
         Pane::Health => health::render(model, focused, frame, inner, theme),
+        Pane::Pipeline => pipeline::render(model, focused, frame, inner, theme),
+        Pane::Tasks => tasks::render(model, focused, frame, inner, theme),
         other => placeholder::render(model, other, frame, inner, theme),
     }
 }

@@ -1,18 +1,28 @@
-//! Mailchimp Marketing API v3: health via `GET /ping`.
+//! Mailchimp Marketing API v3: health via `GET /ping`, then campaigns,
+//! reports, audiences and members (see `fetch`), and the campaign actions
+//! (see `actions`).
 
+mod actions;
+mod fetch;
+mod wire;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
 use super::classify::{BodyVerdict, parse_json};
 use super::urls::{NotABase, join};
-use super::{Connector, PollReport, run_probe};
-use crate::actions::{ActionSpec, ArgKind, Availability};
+use super::{Connector, PollReport, SourceData, run_probe};
+use crate::actions::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome, PlannedAction, Target};
 use crate::http::{Auth, Request, SourceClient};
-use crate::model::{Campaign, CampaignStatus, SourceKind, VendorError};
+use crate::model::{Campaign, CampaignStatus, HealthStatus, SourceKind, VendorError};
+
+use fetch::{MAX_PAGE_SIZE, MemberCache};
 
 const ENDPOINT: &str = "/ping";
 /// Mailchimp accepts any user name with the key as password.
@@ -21,9 +31,15 @@ const BASIC_USER: &str = "mops";
 pub struct Mailchimp {
     name: String,
     client: SourceClient,
+    base: Url,
     ping: Url,
     api_key: SecretString,
     slow: Duration,
+    test_emails: Vec<String>,
+    page_size: usize,
+    /// Members between polls, for incremental sync. A tokio mutex: it is
+    /// held across the sync's requests so two polls never interleave.
+    members: tokio::sync::Mutex<MemberCache>,
 }
 
 impl Mailchimp {
@@ -38,10 +54,41 @@ impl Mailchimp {
         Ok(Mailchimp {
             name: name.to_owned(),
             ping: join(base, &["ping"])?,
+            base: base.clone(),
             client,
             api_key,
             slow,
+            test_emails: Vec::new(),
+            page_size: MAX_PAGE_SIZE,
+            members: tokio::sync::Mutex::new(MemberCache::default()),
         })
+    }
+
+    /// Where the `test` action sends (config `test_emails`).
+    pub fn with_test_emails(mut self, emails: Vec<String>) -> Self {
+        self.test_emails = emails;
+        self
+    }
+
+    /// Records per page, 1 to [`MAX_PAGE_SIZE`] (the default).
+    pub fn with_page_size(mut self, count: usize) -> Self {
+        self.page_size = count.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    fn auth(&self) -> Auth {
+        Auth::Basic {
+            user: BASIC_USER.to_owned(),
+            password: self.api_key.clone(),
+        }
+    }
+
+    fn planner(&self) -> actions::Planner<'_> {
+        actions::Planner {
+            source: &self.name,
+            base: &self.base,
+            test_emails: &self.test_emails,
+        }
     }
 }
 
@@ -164,13 +211,43 @@ impl Connector for Mailchimp {
     }
 
     async fn poll(&self) -> PollReport {
-        let request = Request::get(self.ping.clone()).with_auth(Auth::Basic {
-            user: BASIC_USER.to_owned(),
-            password: self.api_key.clone(),
-        });
+        let request = Request::get(self.ping.clone()).with_auth(self.auth());
         let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, mailchimp_error).await;
-        PollReport::health(probe)
+        if !probe.status.is_good() {
+            return PollReport::health(probe);
+        }
+        let fetcher = fetch::Fetcher {
+            client: &self.client,
+            auth: self.auth(),
+            base: &self.base,
+            page_size: self.page_size,
+        };
+        match fetcher.fetch(&self.members).await {
+            Ok(fetched) => PollReport {
+                probe: note_skipped(probe, fetched.skipped),
+                data: Some(SourceData::Email(Arc::new(fetched.data))),
+            },
+            Err(failure) => PollReport::health((*failure).degrade(probe)),
+        }
     }
+
+    fn plan(&self, action: &str, target: Target<'_>, args: &ActionArgs) -> Result<PlannedAction, ActionError> {
+        self.planner().plan(action, target, args, Timestamp::now())
+    }
+
+    async fn execute(&self, planned: &PlannedAction, request_id: &str) -> Result<Outcome, ActionError> {
+        actions::execute(&self.client, self.auth(), &self.base, planned, request_id).await
+    }
+}
+
+/// Records the model could not use are dropped, and the probe says so.
+fn note_skipped(mut probe: crate::model::Probe, skipped: usize) -> crate::model::Probe {
+    if skipped > 0 {
+        probe.status = HealthStatus::Degraded;
+        let s = if skipped == 1 { "" } else { "s" };
+        probe.summary = format!("{} ({skipped} unreadable record{s} skipped)", probe.summary);
+    }
+    probe
 }
 
 #[cfg(test)]

@@ -1,0 +1,159 @@
+//! The campaign pipeline as the pane shows it: rows filtered and sorted,
+//! figures with their thresholds. Pure functions over the model.
+
+use std::cmp::Ordering;
+
+use crate::config::{CampaignEconomics, Thresholds};
+use crate::model::kpi::{self, Churn, Month};
+use crate::model::{Audience, Campaign, Stage};
+
+use super::model::{CampaignSort, Model};
+
+/// One campaign row, with the source it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub source: usize,
+    pub campaign: &'a Campaign,
+}
+
+/// Every campaign of every email source, filtered and sorted as the pane shows them.
+pub fn rows(model: &Model) -> Vec<Row<'_>> {
+    let needle = model.pipeline.filter.to_lowercase();
+    let mut rows: Vec<Row> = model
+        .sources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.email().map(|d| (i, d)))
+        .flat_map(|(source, data)| data.campaigns.iter().map(move |campaign| Row { source, campaign }))
+        .filter(|r| needle.is_empty() || matches(r.campaign, &needle))
+        .collect();
+    let economics = &model.pipeline_cfg.campaigns;
+    rows.sort_by(|a, b| compare(model.pipeline.sort, a.campaign, b.campaign, economics));
+    rows
+}
+
+/// The selected row, if any.
+pub fn selected(model: &Model) -> Option<Row<'_>> {
+    let rows = rows(model);
+    rows.get(model.pipeline.selected.min(rows.len().saturating_sub(1)))
+        .copied()
+}
+
+/// Finds a campaign by source and id.
+pub fn find<'a>(model: &'a Model, source: usize, id: &str) -> Option<&'a Campaign> {
+    model
+        .sources
+        .get(source)?
+        .email()?
+        .campaigns
+        .iter()
+        .find(|c| c.id == id)
+}
+
+fn matches(c: &Campaign, needle: &str) -> bool {
+    [
+        c.title.as_str(),
+        c.subject.as_str(),
+        c.list_name.as_str(),
+        c.status.key(),
+        c.stage().label(),
+        c.id.as_str(),
+    ]
+    .iter()
+    .any(|field| field.to_lowercase().contains(needle))
+}
+
+/// Rates sort highest first with campaigns lacking the figure last; ties
+/// fall back to pipeline order.
+fn compare(sort: CampaignSort, a: &Campaign, b: &Campaign, economics: &[CampaignEconomics]) -> Ordering {
+    let by_rate = |f: &dyn Fn(&Campaign) -> Option<f64>| desc_some_first(f(a), f(b));
+    let primary = match sort {
+        CampaignSort::Stage => Ordering::Equal,
+        CampaignSort::SendTime => b.send_time.cmp(&a.send_time),
+        CampaignSort::OpenRate => by_rate(&|c| c.report.as_ref().map(|r| r.open_rate)),
+        CampaignSort::BounceRate => by_rate(&|c| c.report.as_ref().and_then(|r| r.bounce_rate())),
+        CampaignSort::UnsubscribeRate => by_rate(&|c| c.report.as_ref().and_then(|r| r.unsubscribe_rate())),
+        CampaignSort::Romi => by_rate(&|c| romi(c, economics)),
+        CampaignSort::Title => a.display_name().to_lowercase().cmp(&b.display_name().to_lowercase()),
+    };
+    primary
+        .then(a.stage().cmp(&b.stage()))
+        .then_with(|| b.send_time.cmp(&a.send_time))
+        .then_with(|| b.create_time.cmp(&a.create_time))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+fn desc_some_first(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(Ordering::Equal),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The configured economics of a campaign.
+pub fn economics<'a>(c: &Campaign, economics: &'a [CampaignEconomics]) -> Option<&'a CampaignEconomics> {
+    economics.iter().find(|e| e.id == c.id)
+}
+
+/// ROMI where a cost is configured and a revenue is known.
+pub fn romi(c: &Campaign, all: &[CampaignEconomics]) -> Option<f64> {
+    let e = economics(c, all)?;
+    kpi::romi(e.revenue?, e.cost)
+}
+
+/// Campaigns per stage, in pipeline order, stages with none left out.
+pub fn stage_counts(rows: &[Row<'_>]) -> Vec<(Stage, usize)> {
+    Stage::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().filter(|r| r.campaign.stage() == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Which of a sent campaign's figures cross the configured thresholds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub bounce: bool,
+    pub unsubscribe: bool,
+    pub open: bool,
+    pub click: bool,
+}
+
+impl Flags {
+    pub fn any(&self) -> bool {
+        self.bounce || self.unsubscribe || self.open || self.click
+    }
+}
+
+pub fn flags(c: &Campaign, t: &Thresholds) -> Flags {
+    let Some(r) = &c.report else {
+        return Flags::default();
+    };
+    let sent = r.emails_sent > 0;
+    Flags {
+        bounce: r.bounce_rate().is_some_and(|x| x > t.bounce_rate),
+        unsubscribe: r.unsubscribe_rate().is_some_and(|x| x > t.unsubscribe_rate),
+        open: sent && t.open_rate_min.is_some_and(|min| r.open_rate < min),
+        click: sent && t.click_rate_min.is_some_and(|min| r.click_rate < min),
+    }
+}
+
+/// This month's churn for every audience of every email source that was mailed.
+pub fn churn(model: &Model) -> Vec<(&Audience, Churn)> {
+    let Some(month) = Month::containing(model.now, &model.tz) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for data in model.sources.iter().filter_map(|s| s.email()) {
+        for audience in &data.audiences {
+            let empty = Default::default();
+            let members = data.members.get(&audience.id).unwrap_or(&empty);
+            if let Some(c) = kpi::monthly_churn(&audience.id, members, &data.campaigns, month) {
+                out.push((audience, c));
+            }
+        }
+    }
+    out
+}
