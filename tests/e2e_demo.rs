@@ -280,3 +280,77 @@ fn sighup_ends_the_process_and_restores_the_terminal() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(!s.alternate(), "terminal left on the alternate screen after SIGHUP");
 }
+
+/// Rows of the zoomed pipeline: (stage cell, campaign title), top to bottom.
+fn pipeline_rows(screen: &str) -> Vec<(String, String)> {
+    let stages = ["draft", "scheduled", "sending", "paused", "sent", "closed"];
+    screen
+        .lines()
+        .filter_map(|line| {
+            let row: String = line.trim_start_matches(['│', '┃']).chars().collect();
+            let stage: String = row.chars().take(11).collect::<String>().trim().to_string();
+            if !stages.iter().any(|s| stage == *s || stage == format!("{s} rss")) {
+                return None;
+            }
+            let rest: String = row.chars().skip(12).collect();
+            let title = rest.split("  ").next()?.trim().to_string();
+            Some((stage, title))
+        })
+        .collect()
+}
+
+#[test]
+fn schedule_a_draft_from_the_cockpit() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    s.keys("2z");
+    let screen = s.wait_for("campaigns", Duration::from_secs(30), |sc| {
+        pipeline_rows(sc).iter().any(|(stage, _)| stage == "draft")
+    });
+    let rows = pipeline_rows(&screen);
+    let index = rows.iter().position(|(stage, _)| stage == "draft").expect("a draft");
+    let title = rows[index].1.trim_end_matches('…').to_string();
+    s.keys(&"j".repeat(index));
+    // x: actions; the first, schedule, is what a draft allows.
+    s.keys("x");
+    s.wait_for("the action menu", Duration::from_secs(5), |sc| {
+        sc.contains("Actions:") && sc.contains("▶ schedule")
+    });
+    s.keys("\r");
+    s.wait_for("the time prompt", Duration::from_secs(5), |sc| {
+        sc.contains("When should")
+    });
+    s.keys("+3h\r");
+    let confirm = s.wait_for("the confirmation", Duration::from_secs(5), |sc| {
+        sc.contains("schedule?")
+    });
+    assert!(
+        confirm.contains("/actions/schedule"),
+        "the exact request is shown:\n{confirm}"
+    );
+    assert!(confirm.contains("\"timewarp\": false"), "{confirm}");
+    assert!(confirm.contains("Basic ***"), "auth masked:\n{confirm}");
+    s.keys("y");
+    s.wait_for("the campaign scheduled", Duration::from_secs(20), |sc| {
+        pipeline_rows(sc)
+            .iter()
+            .any(|(stage, t)| stage == "scheduled" && t.starts_with(&title))
+    });
+
+    let audit = std::fs::read_to_string(s.home().join("state/mops/audit.jsonl")).expect("audit log");
+    let lines: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every audit line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "attempt and outcome:\n{audit}");
+    assert_eq!(lines[0]["event"], "attempt");
+    assert_eq!(lines[1]["event"], "outcome");
+    assert_eq!(lines[1]["ok"], true, "{audit}");
+    assert_eq!(lines[1]["http_status"], 204, "{audit}");
+    assert_eq!(lines[0]["request_id"], lines[1]["request_id"]);
+    for secret in demo_secrets() {
+        assert!(!audit.contains(&secret), "a secret is in the audit log");
+    }
+    s.keys("q");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}

@@ -3,11 +3,13 @@
 //! came of it, even when the process died half way through an action.
 //!
 //! Each record is serialized whole, then written with a single `write_all`
-//! on a file opened with `O_APPEND` and synced before the call returns, so a
-//! line is either entirely in the file or not at all (a kill can at worst
-//! cut the one line being written, never interleave two). Records hold no
-//! request body, no auth header and no secret; free text from vendors is
-//! scrubbed of the configured secrets as a second line of defence.
+//! on a file opened with `O_APPEND`, under an exclusive lock shared with
+//! other mops processes, and synced before the call returns. Lines never
+//! interleave; a kill lands between lines (should the kernel ever cut a
+//! write short, the next record starts on a fresh line and [`read_log`]
+//! reports the torn one). Records hold no request body, no auth header and
+//! no secret; free text from vendors is scrubbed of the configured secrets
+//! as a second line of defence.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -211,7 +213,9 @@ impl AuditLog {
     }
 
     fn open_file(&self) -> Result<File, AuditError> {
+        // Read too: a torn last line is found by reading the last byte.
         let file = OpenOptions::new()
+            .read(true)
             .append(true)
             .create(true)
             .mode(0o600)
@@ -239,6 +243,14 @@ impl AuditLog {
         // is still consistent (each line is one write), so carry on.
         let _guard = self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut file = self.open_file()?;
+        // Other mops processes (the cockpit, a `mops act` in another shell)
+        // append too: the exclusive lock makes "check the last byte, write,
+        // sync" one step for all of them. It is released when `file` closes,
+        // also when a holder is killed. Without lock support (some network
+        // file systems) each line is still one O_APPEND write.
+        if let Err(e) = file.lock() {
+            tracing::warn!(path = %self.path.display(), error = %e, "audit log not locked; appending anyway");
+        }
         // The kernel may cut a write that spans pages when the process is
         // killed; start on a fresh line so a torn record never swallows this one.
         let mut line = Vec::with_capacity(json.len() + 2);

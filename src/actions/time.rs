@@ -14,10 +14,9 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestam
         return Err(format!("no time given: {hint}"));
     }
     if let Some(offset) = text.strip_prefix('+') {
-        let d: SignedDuration = offset
-            .parse()
-            .map_err(|_| format!("{text:?} is not an offset like +90m or +2h"))?;
-        return now.checked_add(d).map_err(|e| e.to_string());
+        return now
+            .checked_add(offset_duration(offset, text)?)
+            .map_err(|e| e.to_string());
     }
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
@@ -39,6 +38,17 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestam
         None => today.tomorrow().map_err(|e| e.to_string())?,
     };
     local(date.to_datetime(time), tz)
+}
+
+/// "90m", "2h", "1d 2h": days count as 24 hours here.
+fn offset_duration(offset: &str, text: &str) -> Result<SignedDuration, String> {
+    let bad = || format!("{text:?} is not an offset like +90m, +2h or +1d");
+    if let Ok(d) = offset.parse::<SignedDuration>() {
+        return Ok(d);
+    }
+    let span: jiff::Span = offset.parse().map_err(|_| bad())?;
+    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| bad())
 }
 
 fn local(dt: civil::DateTime, tz: &TimeZone) -> Result<Timestamp, String> {
@@ -104,6 +114,8 @@ mod tests {
         assert_eq!(parse("tomorrow 08:15"), Ok(ts("2026-11-23T08:15:00Z")));
         assert_eq!(parse("+2h"), Ok(ts("2026-11-22T18:07:00Z")));
         assert_eq!(parse(" +90m "), Ok(ts("2026-11-22T17:37:00Z")));
+        assert_eq!(parse("+1d"), Ok(ts("2026-11-23T16:07:00Z")));
+        assert_eq!(parse("+1d 2h"), Ok(ts("2026-11-23T18:07:00Z")));
     }
 
     #[test]

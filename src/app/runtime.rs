@@ -50,8 +50,10 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     model.banner = banner;
     model.pipeline_cfg = config.pipeline.clone();
     // Without an audit log no action may be sent; the cockpit still monitors.
+    // The audit log also scrubs the configured secrets from vendor text it records.
+    let secrets = config.sources.iter().filter_map(|s| s.secret()?.1.resolve().ok());
     let executor = match AuditLog::open_default() {
-        Ok(audit) => Ok(Arc::new(Executor::new(audit, readonly))),
+        Ok(audit) => Ok(Arc::new(Executor::new(audit.with_secrets(secrets), readonly))),
         Err(e) => {
             warn!(error = %e, "audit log unavailable; actions disabled");
             Err(format!("actions are disabled: the audit log cannot be written ({e})"))

@@ -20,9 +20,30 @@ pub fn render_config(addr: SocketAddr) -> String {
     TEMPLATE.replace(TEMPLATE_ADDR, &addr.to_string())
 }
 
+/// `[[pipeline.campaign]]` entries for some of the sandbox's sent campaigns,
+/// so the demo shows ROMI: a cost from the send volume, a revenue from the
+/// clicks, both derived from the seeded data (so the same every run).
+pub(crate) fn economics(campaigns: &[super::mailchimp::store::Campaign]) -> String {
+    use super::mailchimp::store::Status;
+    let mut out = String::from("\n# Written by the sandbox: what some sent campaigns cost and earned, for ROMI.\n");
+    let sent = campaigns
+        .iter()
+        .filter(|c| c.status == Status::Sent && c.report.is_some());
+    for c in sent.step_by(3) {
+        let clicks = c.report.as_ref().map_or(0, |r| r.unique_subscriber_clicks);
+        let cost = 150 + c.emails_sent / 4;
+        let revenue = clicks * 11;
+        out.push_str(&format!(
+            "\n[[pipeline.campaign]]\nid = \"{}\"  # {}\ncost = {cost}\nrevenue = {revenue}\n",
+            c.id, c.title
+        ));
+    }
+    out
+}
+
 /// Writes the config to `path` and the secrets it references, relative to the
 /// config's folder, into `secrets/`.
-pub(crate) fn write(path: &Path, addr: SocketAddr, creds: &Credentials) -> eyre::Result<()> {
+pub(crate) fn write(path: &Path, addr: SocketAddr, creds: &Credentials, economics: &str) -> eyre::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -36,7 +57,7 @@ pub(crate) fn write(path: &Path, addr: SocketAddr, creds: &Credentials) -> eyre:
         &secrets.join("wordpress.password"),
         creds.wordpress_app_password.expose_secret(),
     )?;
-    fs::write(path, render_config(addr))
+    fs::write(path, render_config(addr) + economics)
         .wrap_err_with(|| format!("could not write the sandbox config to {}", path.display()))?;
     tracing::info!(path = %path.display(), "wrote sandbox config");
     Ok(())

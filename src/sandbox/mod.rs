@@ -172,7 +172,11 @@ impl Sandbox {
     /// Writes a mops config pointing at this sandbox to `path`, and its
     /// secrets (mode 0600) into `secrets/` (mode 0700) beside it.
     pub fn write_config(&self, path: &Path) -> eyre::Result<()> {
-        config_out::write(path, self.addr, &self.state.creds)
+        let economics = {
+            let data = self.state.mailchimp.data(jiff::Timestamp::now());
+            config_out::economics(&data.campaigns)
+        };
+        config_out::write(path, self.addr, &self.state.creds, &economics)
     }
 
     /// Stops accepting, releases hung requests, and waits for the server task.

@@ -70,7 +70,7 @@ impl Mailchimp {
         self
     }
 
-    /// Records per page, 1 to [`MAX_PAGE_SIZE`] (the default).
+    /// Records per page, 1 to 1000 (Mailchimp's maximum and the default); tests page smaller.
     pub fn with_page_size(mut self, count: usize) -> Self {
         self.page_size = count.clamp(1, MAX_PAGE_SIZE);
         self

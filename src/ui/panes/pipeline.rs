@@ -54,7 +54,7 @@ const PRIORITY: [Col; 10] = [
     Col::Sent,
     Col::Audience,
 ];
-const CAMPAIGN_MIN: u16 = 20;
+const CAMPAIGN_MIN: u16 = 18;
 
 impl Col {
     fn header(self) -> &'static str {
@@ -74,13 +74,13 @@ impl Col {
 
     fn width(self) -> u16 {
         match self {
-            Col::Stage => 10,
+            Col::Stage => 11,
             Col::Campaign => CAMPAIGN_MIN,
             Col::When => 12,
             Col::Sent => 7,
             Col::Open | Col::Click | Col::Bounce | Col::Unsub => 6,
             Col::Romi => 7,
-            Col::Audience => 14,
+            Col::Audience => 16,
         }
     }
 }
@@ -328,7 +328,7 @@ fn cell<'a>(
             )),
             None => Cell::from(Span::styled("-", theme.dim)),
         },
-        Col::Audience => Cell::from(truncate(&c.list_name, 14)),
+        Col::Audience => Cell::from(truncate(&c.list_name, 16)),
     }
 }
 
@@ -336,7 +336,7 @@ fn cell<'a>(
 fn when(c: &Campaign, now: Timestamp, model: &Model) -> String {
     let local = |t: Timestamp, fmt: &str| t.to_zoned(model.tz.clone()).strftime(fmt).to_string();
     match (c.stage(), c.send_time) {
-        (Stage::Scheduled, Some(t)) => local(t, "%a %d %H:%M"),
+        (Stage::Scheduled, Some(t)) => local(t, "%d %b %H:%M"),
         (Stage::Sending, Some(t)) => format!("for {}", human_duration(elapsed(t, now))),
         (Stage::Sent | Stage::Closed, Some(t)) => local(t, "%d %b %H:%M"),
         (_, _) => c
