@@ -157,3 +157,99 @@ pub fn churn(model: &Model) -> Vec<(&Audience, Churn)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CampaignReport, CampaignStatus};
+
+    fn sent(report: Option<CampaignReport>) -> Campaign {
+        Campaign {
+            id: "c".into(),
+            web_id: None,
+            kind: "regular".into(),
+            status: CampaignStatus::Sent,
+            title: "t".into(),
+            subject: String::new(),
+            from_name: String::new(),
+            list_id: "L".into(),
+            list_name: String::new(),
+            recipient_count: 0,
+            create_time: None,
+            send_time: None,
+            emails_sent: 0,
+            report,
+        }
+    }
+
+    #[test]
+    fn flags_follow_the_thresholds() {
+        let t = Thresholds {
+            open_rate_min: Some(0.15),
+            click_rate_min: Some(0.01),
+            ..Thresholds::default()
+        };
+        let bad = CampaignReport {
+            emails_sent: 1000,
+            hard_bounces: 25,
+            unsubscribed: 6,
+            open_rate: 0.10,
+            click_rate: 0.02,
+            ..CampaignReport::default()
+        };
+        assert_eq!(
+            flags(&sent(Some(bad)), &t),
+            Flags {
+                bounce: true,
+                unsubscribe: true,
+                open: true,
+                click: false
+            }
+        );
+        let at_limit = CampaignReport {
+            emails_sent: 1000,
+            hard_bounces: 20,
+            unsubscribed: 5,
+            open_rate: 0.15,
+            click_rate: 0.01,
+            ..CampaignReport::default()
+        };
+        assert!(
+            !flags(&sent(Some(at_limit)), &t).any(),
+            "exactly at a threshold is not over it"
+        );
+    }
+
+    #[test]
+    fn no_report_or_no_sends_flags_nothing() {
+        let t = Thresholds {
+            open_rate_min: Some(0.15),
+            ..Thresholds::default()
+        };
+        assert_eq!(flags(&sent(None), &t), Flags::default());
+        assert_eq!(flags(&sent(Some(CampaignReport::default())), &t), Flags::default());
+    }
+
+    #[test]
+    fn romi_needs_configured_economics_with_revenue() {
+        let c = sent(None);
+        let cost_only = [CampaignEconomics {
+            id: "c".into(),
+            cost: 100.0,
+            revenue: None,
+        }];
+        assert_eq!(romi(&c, &cost_only), None);
+        let both = [CampaignEconomics {
+            id: "c".into(),
+            cost: 100.0,
+            revenue: Some(250.0),
+        }];
+        assert_eq!(romi(&c, &both), Some(1.5));
+        let other = [CampaignEconomics {
+            id: "x".into(),
+            cost: 100.0,
+            revenue: Some(250.0),
+        }];
+        assert_eq!(romi(&c, &other), None);
+    }
+}

@@ -192,3 +192,54 @@ pub struct EmailData {
     /// Members per audience id, by subscriber hash (kept in sync incrementally).
     pub members: BTreeMap<String, BTreeMap<String, Member>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_over_emails_sent_and_absent_without_sends() {
+        let r = CampaignReport {
+            emails_sent: 2_000,
+            unsubscribed: 10,
+            hard_bounces: 30,
+            soft_bounces: 8,
+            syntax_errors: 2,
+            ..CampaignReport::default()
+        };
+        assert_eq!(r.bounce_rate(), Some(0.02));
+        assert_eq!(r.unsubscribe_rate(), Some(0.005));
+        let none_sent = CampaignReport {
+            unsubscribed: 3,
+            hard_bounces: 1,
+            ..CampaignReport::default()
+        };
+        assert_eq!(none_sent.bounce_rate(), None, "no division by zero");
+        assert_eq!(none_sent.unsubscribe_rate(), None);
+    }
+
+    #[test]
+    fn every_vendor_status_has_a_stage() {
+        use CampaignStatus as S;
+        let stages: Vec<Stage> = [
+            S::Save,
+            S::Schedule,
+            S::Sending,
+            S::Canceling,
+            S::Paused,
+            S::Sent,
+            S::Canceled,
+            S::Archived,
+        ]
+        .iter()
+        .map(|s| s.stage())
+        .collect();
+        use Stage::*;
+        assert_eq!(
+            stages,
+            [Draft, Scheduled, Sending, Sending, Paused, Sent, Closed, Closed]
+        );
+        let parsed: CampaignStatus = serde_json::from_str("\"schedule\"").expect("vendor spelling");
+        assert_eq!(parsed, S::Schedule);
+    }
+}

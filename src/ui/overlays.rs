@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::help;
 use super::layout::centered;
@@ -43,13 +43,74 @@ fn popup(
         .max(title.chars().count() as u16 + 6)
         .max(footer.chars().count() as u16 + 6)
         .min(max_width);
+    // Wrap here, not in the Paragraph, so the popup is exactly as tall as what it shows.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap_line(l, inner)).collect();
     let rect = centered(area, width, lines.len() as u16 + 2);
     let block = Block::bordered()
         .border_style(theme.focused_border)
         .title(Span::styled(format!(" {title} "), theme.title))
         .title_bottom(Line::from(Span::styled(format!(" {footer} "), theme.dim)).right_aligned());
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// Wrap a line to `width` columns: at spaces where it can, through a word
+/// (a URL, say) where it must. Lines of several styles are kept whole: they
+/// are the short prompts.
+fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
+    if line.width() <= width || line.spans.len() != 1 {
+        return vec![line];
+    }
+    let style = line.spans[0].style;
+    wrap_text(&line.spans[0].content, width)
+        .into_iter()
+        .map(|t| Line::from(Span::styled(t, style)))
+        .collect()
+}
+
+pub fn wrap_text(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    // Keep the first line's indent: request lines are indented.
+    let body = text.trim_start_matches(' ');
+    let mut current = " ".repeat((text.len() - body.len()).min(width / 2));
+    for word in body.split(' ') {
+        let candidate = if current.trim().is_empty() {
+            format!("{current}{word}")
+        } else {
+            format!("{current} {word}")
+        };
+        if candidate.chars().count() <= width {
+            current = candidate;
+            continue;
+        }
+        if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        let mut rest: Vec<char> = word.chars().collect();
+        while rest.len() > width {
+            out.push(rest.drain(..width).collect());
+        }
+        current = rest.into_iter().collect();
+    }
+    out.push(current);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wraps_at_spaces_and_through_long_words() {
+        assert_eq!(wrap_text("schedule the draft now", 12), ["schedule the", "draft now"]);
+        assert_eq!(
+            wrap_text("  POST http://x/abcdefghij", 10),
+            ["  POST", "http://x/a", "bcdefghij"]
+        );
+        assert_eq!(wrap_text("short", 10), ["short"]);
+    }
 }
 
 fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -75,6 +136,18 @@ fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) 
             Line::from(Span::styled(truncate(&text, room), style))
         })
         .collect();
+    let mut lines = lines;
+    // The selected item in full: a reason cut short in its row reads whole here.
+    if let Some((spec, availability)) = menu.items.get(menu.selected) {
+        let full = match availability {
+            Availability::Ready => format!("{}: {}", spec.name, spec.summary),
+            Availability::Disabled(why) => format!("{}: unavailable: {why}", spec.name),
+        };
+        if full.chars().count() > room.saturating_sub(2) {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(full, theme.dim)));
+        }
+    }
     let title = format!("Actions: {}", truncate(&menu.target_name, 40));
     popup(
         frame,

@@ -14,13 +14,12 @@ use crate::app::model::Overlay;
 use crate::app::{Model, Pane, Screen, bindings};
 
 pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut left = vec![
-        Span::styled(" mops ", theme.header.patch(theme.title)),
-        Span::styled(format!(" {} ", model.title), theme.header),
-    ];
+    // The badge comes before the title so a long title never hides it.
+    let mut left = vec![Span::styled(" mops ", theme.header.patch(theme.title))];
     if model.readonly {
         left.push(Span::styled(" READ-ONLY ", theme.badge));
     }
+    left.push(Span::styled(format!(" {} ", model.title), theme.header));
     let mut right = Vec::new();
     if let Some(banner) = &model.banner {
         right.push(Span::styled(format!("{banner}  "), theme.header));

@@ -131,7 +131,7 @@ pub fn summary(model: &Model) -> String {
     if bad == 0 {
         format!("{n} source{plural}")
     } else {
-        format!("{n} source{plural} · {bad} failing")
+        format!("{bad} of {n} failing")
     }
 }
 

@@ -21,7 +21,7 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
         Pane::Tasks => tasks::summary(model),
         Pane::Alerts => String::new(),
     };
-    let block = pane_block(pane, focused, summary, theme);
+    let block = pane_block(pane, focused, summary, area.width, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     match pane {
@@ -32,7 +32,11 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
     }
 }
 
-fn pane_block(pane: Pane, focused: bool, summary: String, theme: &Theme) -> Block<'static> {
+/// The pane's border with its number and title on the left and a summary on
+/// the right, the summary cut short first when the two do not both fit.
+fn pane_block(pane: Pane, focused: bool, summary: String, width: u16, theme: &Theme) -> Block<'static> {
+    let left = pane.title().chars().count() + 6;
+    let summary = crate::ui::widgets::truncate(&summary, (width as usize).saturating_sub(left + 3));
     let border = if focused { theme.focused_border } else { theme.border };
     let mut block = Block::bordered()
         .border_type(theme.border_type(focused))

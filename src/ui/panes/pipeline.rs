@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use crate::app::Model;
 use crate::app::pipeline::{self, Flags};
 use crate::app::source_state::{elapsed, human_duration};
-use crate::model::{Campaign, HealthStatus, SourceKind, Stage};
+use crate::model::{Campaign, CampaignStatus, HealthStatus, SourceKind, Stage};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{centered_lines, thousands, truncate, window};
 
@@ -105,11 +105,13 @@ pub fn summary(model: &Model) -> String {
     if model.sources.iter().all(|s| s.email().is_none()) {
         return String::new();
     }
-    let mut s = format!("{n} · by {}", model.pipeline.sort.label());
-    if !model.pipeline.filter.is_empty() {
-        s.push_str(&format!(" · /{}", model.pipeline.filter));
-    }
-    s
+    // The filter itself shows on the pane's last line.
+    let matching = if model.pipeline.filter.is_empty() {
+        ""
+    } else {
+        " matching"
+    };
+    format!("{n}{matching} · by {}", model.pipeline.sort.label())
 }
 
 pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -300,10 +302,16 @@ fn cell<'a>(
             } else {
                 Style::new()
             };
-            let label = if c.kind == "rss" {
-                format!("{} rss", c.stage().label())
+            // Canceling is a sending campaign on its way out: say so.
+            let stage = if c.status == CampaignStatus::Canceling {
+                "canceling"
             } else {
-                c.stage().label().to_string()
+                c.stage().label()
+            };
+            let label = if c.kind == "rss" {
+                format!("{stage} rss")
+            } else {
+                stage.to_string()
             };
             Cell::from(Span::styled(label, style))
         }
