@@ -98,21 +98,6 @@ pub fn wrap_text(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::wrap_text;
-
-    #[test]
-    fn wraps_at_spaces_and_through_long_words() {
-        assert_eq!(wrap_text("schedule the draft now", 12), ["schedule the", "draft now"]);
-        assert_eq!(
-            wrap_text("  POST http://x/abcdefghij", 10),
-            ["  POST", "http://x/a", "bcdefghij"]
-        );
-        assert_eq!(wrap_text("short", 10), ["short"]);
-    }
-}
-
 fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) {
     let name_width = menu.items.iter().map(|(s, _)| s.name.len()).max().unwrap_or(0);
     let room = area.width.saturating_sub(8) as usize;
@@ -271,4 +256,19 @@ fn palette_popup(model: &Model, p: &Palette, frame: &mut Frame, area: Rect, them
         width,
         theme,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wraps_at_spaces_and_through_long_words() {
+        assert_eq!(wrap_text("schedule the draft now", 12), ["schedule the", "draft now"]);
+        assert_eq!(
+            wrap_text("  POST http://x/abcdefghij", 10),
+            ["  POST", "http://x/a", "bcdefghij"]
+        );
+        assert_eq!(wrap_text("short", 10), ["short"]);
+    }
 }
