@@ -113,6 +113,7 @@ async fn success_and_failure_each_get_an_attempt_and_an_outcome_without_the_key(
     let draft = campaign("c1", CampaignStatus::Save);
     let when = ActionArgs {
         time: Some(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)),
+        ..ActionArgs::default()
     };
     let schedule = connector
         .plan("schedule", Target::Campaign(&draft), &when)

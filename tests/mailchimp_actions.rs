@@ -143,7 +143,14 @@ async fn schedule_sends_a_future_quarter_hour_in_utc() {
     let mc = connector(&server);
     let c = campaign("c/1", "regular", CampaignStatus::Save);
     let planned = mc
-        .plan("schedule", Target::Campaign(&c), &ActionArgs { time: Some(wanted) })
+        .plan(
+            "schedule",
+            Target::Campaign(&c),
+            &ActionArgs {
+                time: Some(wanted),
+                ..ActionArgs::default()
+            },
+        )
         .unwrap();
     assert!(
         planned.url.as_str().ends_with("/3.0/campaigns/c%2F1/actions/schedule"),
@@ -222,6 +229,7 @@ async fn plan_refuses_what_the_state_or_config_forbids() {
     assert!(err.message.contains("needs a time"), "{}", err.message);
     let past = ActionArgs {
         time: Some(Timestamp::now().checked_sub(SignedDuration::from_hours(1)).unwrap()),
+        ..ActionArgs::default()
     };
     let err = mc.plan("schedule", Target::Campaign(&draft), &past).unwrap_err();
     assert!(err.message.contains("not in the future"), "{}", err.message);

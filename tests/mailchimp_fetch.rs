@@ -101,7 +101,7 @@ fn list(id: &str) -> Value {
 fn data(report: &PollReport) -> Arc<EmailData> {
     match &report.data {
         Some(SourceData::Email(d)) => d.clone(),
-        None => panic!("no data: {:?}", report.probe),
+        other => panic!("no email data: {other:?} {:?}", report.probe),
     }
 }
 

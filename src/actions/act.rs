@@ -209,7 +209,10 @@ pub fn action_args(spec: &ActionSpec, at: Option<&str>, now: Timestamp, tz: &Tim
                 input: input.to_owned(),
                 reason,
             })?;
-            Ok(ActionArgs { time: Some(time) })
+            Ok(ActionArgs {
+                time: Some(time),
+                ..ActionArgs::default()
+            })
         }
         (ArgKind::Time, None) => Err(ActError::Usage(format!(
             "{} needs a time: add --at, e.g. --at 'tomorrow 09:00'",

@@ -18,7 +18,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::http::Method;
-use crate::model::{Campaign, VendorError};
+use crate::model::{Campaign, Contact, Member, VendorError};
 
 /// An action a connector offers, in the vendor's own kebab-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +44,28 @@ pub enum ArgKind {
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     Campaign(&'a Campaign),
+    /// A CRM contact (assign owner, set lifecycle stage, opt out of email).
+    Contact(&'a Contact),
+    /// Two CRM contacts to merge: `secondary` merges into `primary`.
+    Merge {
+        primary: &'a Contact,
+        secondary: &'a Contact,
+    },
+    /// An email-platform audience member (unsubscribe).
+    Member {
+        list_id: &'a str,
+        member: &'a Member,
+    },
 }
 
 /// Arguments typed by the user (or given on the command line).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionArgs {
     pub time: Option<jiff::Timestamp>,
+    /// The owner to assign (HubSpot owner id).
+    pub owner_id: Option<String>,
+    /// The lifecycle stage to set (HubSpot's internal value, e.g. `lead`).
+    pub lifecycle_stage: Option<String>,
 }
 
 /// Whether an action can run on a target now, and if not, why not.

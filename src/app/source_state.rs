@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{CircuitState, EmailData, HealthStatus, Probe, RateLimitInfo, SourceKind};
+use crate::model::{CircuitState, CrmData, EmailData, HealthStatus, Probe, RateLimitInfo, SourceKind};
 use crate::sources::SourceData;
 
 /// Polls kept for sparklines, percentiles and the error rate.
@@ -195,7 +195,15 @@ impl SourceState {
     pub fn email(&self) -> Option<&EmailData> {
         match &self.data {
             Some((SourceData::Email(data), _)) => Some(data),
-            None => None,
+            _ => None,
+        }
+    }
+
+    /// The CRM's data, if this source has brought any.
+    pub fn crm(&self) -> Option<&CrmData> {
+        match &self.data {
+            Some((SourceData::Crm(data), _)) => Some(data),
+            _ => None,
         }
     }
 

@@ -483,7 +483,10 @@ fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
             source: prompt.source,
             action: prompt.action.to_string(),
             target_id: prompt.target_id,
-            args: ActionArgs { time: Some(at) },
+            args: ActionArgs {
+                time: Some(at),
+                ..ActionArgs::default()
+            },
         }],
         Err(e) => {
             prompt.error = Some(e);
@@ -995,7 +998,8 @@ mod tests {
                     action: "schedule".into(),
                     target_id: "c1".into(),
                     args: ActionArgs {
-                        time: Some(expected_time)
+                        time: Some(expected_time),
+                        ..ActionArgs::default()
                     }
                 }]
             );

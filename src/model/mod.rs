@@ -2,7 +2,9 @@
 
 pub mod health;
 
+pub use alert::*;
 pub use campaign::*;
+pub use crm::*;
 pub use health::*;
 
 use serde::{Deserialize, Serialize};
@@ -55,5 +57,7 @@ impl SourceKind {
         }
     }
 }
+pub mod alert;
 pub mod campaign;
+pub mod crm;
 pub mod kpi;

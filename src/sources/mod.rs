@@ -25,7 +25,7 @@ pub use wordpress::{Wordpress, wordpress_error};
 use crate::actions::{ActionArgs, ActionError, ActionSpec, Availability, Outcome, PlannedAction, Target};
 use crate::config::{self, SecretRef, SourceConfig, SourceSettings};
 use crate::http::{HttpCore, Policy, Request, SourceClient};
-use crate::model::{EmailData, Probe, SourceKind, VendorError};
+use crate::model::{CrmData, EmailData, Probe, SourceKind, VendorError};
 
 /// What one poll of a source produced: its health, and the data it fetched
 /// when the probe succeeded and the connector fetches data.
@@ -46,6 +46,7 @@ impl PollReport {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceData {
     Email(Arc<EmailData>),
+    Crm(Arc<CrmData>),
 }
 
 #[async_trait]

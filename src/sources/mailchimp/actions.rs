@@ -36,7 +36,11 @@ impl Planner<'_> {
         args: &ActionArgs,
         now: Timestamp,
     ) -> Result<PlannedAction, ActionError> {
-        let Target::Campaign(c) = target;
+        let Target::Campaign(c) = target else {
+            return Err(ActionError::refused(format!(
+                "Mailchimp's {action:?} acts on a campaign"
+            )));
+        };
         let Some(spec) = ACTIONS.iter().find(|s| s.name == action) else {
             let offered: Vec<&str> = ACTIONS.iter().map(|s| s.name).collect();
             return Err(ActionError::refused(format!(
@@ -302,6 +306,7 @@ mod tests {
         let c = campaign(CampaignStatus::Save, "regular");
         let args = ActionArgs {
             time: Some(ts("2026-11-23T09:02:00Z")),
+            ..ActionArgs::default()
         };
         let p = planner(&base, &[])
             .plan("schedule", Target::Campaign(&c), &args, ts(NOW))
@@ -327,7 +332,17 @@ mod tests {
     fn schedule_needs_a_future_time() {
         let base = base();
         let c = campaign(CampaignStatus::Save, "regular");
-        let plan = |time| planner(&base, &[]).plan("schedule", Target::Campaign(&c), &ActionArgs { time }, ts(NOW));
+        let plan = |time| {
+            planner(&base, &[]).plan(
+                "schedule",
+                Target::Campaign(&c),
+                &ActionArgs {
+                    time,
+                    ..ActionArgs::default()
+                },
+                ts(NOW),
+            )
+        };
         assert!(plan(None).unwrap_err().message.contains("needs a time"));
         assert!(
             plan(Some(ts("2026-11-22T16:05:00Z")))
