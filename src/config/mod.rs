@@ -56,6 +56,30 @@ pub struct Config {
     pub secret_sites: BTreeMap<String, Position>,
     /// Campaign-pipeline thresholds and per-campaign economics.
     pub pipeline: PipelineConfig,
+    /// Data-quality rules: which run, how severe, their thresholds.
+    pub quality: QualityConfig,
+}
+
+/// `[quality]`: every rule runs unless switched off; severities and the
+/// staleness age can be changed. Campaign thresholds come from `[pipeline.thresholds]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityConfig {
+    /// `[quality.rules.<rule>] enabled = false`.
+    pub disabled: std::collections::BTreeSet<crate::model::Rule>,
+    /// `[quality.rules.<rule>] severity = "critical"`.
+    pub severity: BTreeMap<crate::model::Rule, crate::model::Severity>,
+    /// `stale_after = "180d"`: a contact not modified for this long is stale.
+    pub stale_after: std::time::Duration,
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        QualityConfig {
+            disabled: Default::default(),
+            severity: Default::default(),
+            stale_after: std::time::Duration::from_secs(180 * 86_400),
+        }
+    }
 }
 
 /// `[pipeline]`: where KPIs turn red, and what campaigns cost and earned.
@@ -159,6 +183,8 @@ pub enum SourceSettings {
         test_emails: Vec<String>,
     },
     Hubspot {
+        /// Owners (ids or emails) that `assign round-robin` rotates unowned contacts over.
+        round_robin: Vec<String>,
         token: SecretRef,
         tier: HubspotTier,
         /// Overrides the tier's published limit.
@@ -187,8 +213,10 @@ impl std::fmt::Debug for SourceSettings {
                 token,
                 tier,
                 rate_limit,
+                round_robin,
             } => f
                 .debug_struct("Hubspot")
+                .field("round_robin", round_robin)
                 .field("token", token)
                 .field("tier", tier)
                 .field("rate_limit", rate_limit)

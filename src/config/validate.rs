@@ -215,6 +215,7 @@ impl<'a> Validator<'a> {
             sources,
             secret_sites: std::mem::take(&mut self.secret_sites),
             pipeline,
+            quality: crate::config::QualityConfig::default(),
         }
     }
 
@@ -437,6 +438,7 @@ impl<'a> Validator<'a> {
                 test_emails: raw.test_emails.unwrap_or_default(),
             },
             SourceKind::Hubspot => SourceSettings::Hubspot {
+                round_robin: Vec::new(),
                 token: raw.token?,
                 tier: raw.tier.unwrap_or_default(),
                 rate_limit: raw.rate_limit,
@@ -977,6 +979,7 @@ expect_body = "Sign up"
             token,
             tier,
             rate_limit,
+            ..
         } = &crm.settings
         else {
             panic!("crm is not hubspot: {:?}", crm.settings);

@@ -152,6 +152,7 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
             token,
             tier,
             rate_limit,
+            ..
         } => {
             let token = resolve(cfg, "token", token)?;
             let base = match &cfg.base_url {
