@@ -664,6 +664,7 @@ async fn build_resolves_secrets_and_probes() {
         "crm",
         Some(base(&server, "")),
         SourceSettings::Hubspot {
+            round_robin: Vec::new(),
             token: SecretRef::File(file.path().to_owned()),
             tier: HubspotTier::Professional,
             rate_limit: None,
@@ -712,6 +713,7 @@ async fn build_errors_name_source_and_field() {
         "crm",
         None,
         SourceSettings::Hubspot {
+            round_robin: Vec::new(),
             token: SecretRef::Env("MOPS_TEST_SURELY_UNSET_TOKEN_VAR".into()),
             tier: HubspotTier::Free,
             rate_limit: None,
