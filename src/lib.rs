@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod model;
+pub mod quality;
 pub mod sandbox;
 pub mod sources;
+pub mod store;
 pub mod ui;

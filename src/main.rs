@@ -88,7 +88,7 @@ async fn demo(options: sandbox::SandboxOptions, readonly: bool) -> eyre::Result<
     sandbox.write_config(&path)?;
     let cfg = config::load(&path)?;
     let banner = format!("sandbox {}", sandbox.addr());
-    let result = app::runtime::run(cfg, readonly, Some(banner)).await;
+    let result = app::runtime::run_demo(cfg, readonly, banner).await;
     sandbox.shutdown().await;
     result
 }

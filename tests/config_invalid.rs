@@ -420,6 +420,70 @@ fn test_emails_on_hubspot() {
     );
 }
 
+#[test]
+fn unknown_quality_rule() {
+    expect_problem(
+        "unknown_quality_rule.toml",
+        4,
+        16,
+        "quality.rules.duplicate_emails",
+        &["unknown rule `duplicate_emails`", "did you mean `duplicate_email`?"],
+    );
+}
+
+#[test]
+fn bad_rule_severity() {
+    expect_problem(
+        "bad_rule_severity.toml",
+        2,
+        12,
+        "quality.rules.missing_owner.severity",
+        &[
+            "unknown severity \"critcal\"",
+            "did you mean `critical`?",
+            "`info`, `warning`, `critical`",
+        ],
+    );
+}
+
+#[test]
+fn bad_stale_after() {
+    expect_problem(
+        "bad_stale_after.toml",
+        2,
+        15,
+        "quality.stale_after",
+        &["months or years", "like \"180d\""],
+    );
+}
+
+#[test]
+fn round_robin_on_mailchimp() {
+    expect_problem(
+        "round_robin_on_mailchimp.toml",
+        5,
+        1,
+        "source \"mailchimp\" field round_robin",
+        &["does not apply to a mailchimp source", "only hubspot sources accept it"],
+    );
+}
+
+#[test]
+fn duplicate_round_robin_owner() {
+    let text = expect_problem(
+        "duplicate_round_robin_owner.toml",
+        5,
+        43,
+        "source \"crm\" field round_robin",
+        &["entry 3 repeats entry 1", "list each owner once"],
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        !text.contains("acme.example"),
+        "owners are pointed at, not echoed: {text}"
+    );
+}
+
 /// Every corpus file has its own test above; a new file without one fails here.
 #[test]
 fn every_corpus_file_has_a_test() {

@@ -3,8 +3,15 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mops::config::{self, CampaignEconomics, ConfigError, PipelineConfig, SecretRef, SourceSettings, Thresholds};
-use mops::model::SourceKind;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use mops::config::{
+    self, CampaignEconomics, ConfigError, PipelineConfig, QualityConfig, SecretRef, SourceSettings, Thresholds,
+};
+use mops::model::{Rule, Severity, SourceKind};
+
+const DAY: u64 = 86_400;
 use secrecy::ExposeSecret;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -199,6 +206,18 @@ fn example_config_parses_with_all_four_kinds() {
         panic!("mailchimp is not a mailchimp source");
     };
     assert_eq!(test_emails, &["ops@example.com", "qa@example.com"]);
+    let Some(SourceSettings::Hubspot { round_robin, .. }) = cfg.source("crm").map(|s| &s.settings) else {
+        panic!("crm is not a hubspot source");
+    };
+    assert_eq!(round_robin, &["ann@acme.example", "123"]);
+    assert_eq!(
+        cfg.quality,
+        QualityConfig {
+            disabled: BTreeSet::from([Rule::PlusAddressing]),
+            severity: BTreeMap::from([(Rule::ConsentMismatch, Severity::Critical)]),
+            stale_after: Duration::from_secs(180 * DAY),
+        }
+    );
     assert_eq!(
         cfg.pipeline,
         PipelineConfig {
@@ -285,6 +304,7 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
                 if rest.starts_with("[[source]]")
                     || rest.starts_with("[pipeline.")
                     || rest.starts_with("[[pipeline.")
+                    || rest.starts_with("[quality")
                     || rest
                         .split_once(" = ")
                         .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
@@ -321,6 +341,15 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
         }
     );
     assert_eq!(cfg.pipeline.campaigns.len(), 1);
+    let Some(SourceSettings::Hubspot { round_robin, .. }) = cfg.source("crm").map(|s| &s.settings) else {
+        panic!("no hubspot source once uncommented");
+    };
+    assert_eq!(round_robin, &["ann@acme.example", "123"]);
+    assert_eq!(cfg.quality.disabled, BTreeSet::from([Rule::PlusAddressing]));
+    assert_eq!(
+        cfg.quality.severity,
+        BTreeMap::from([(Rule::ConsentMismatch, Severity::Critical)])
+    );
 }
 
 #[test]
@@ -347,4 +376,113 @@ fn non_utf8_config_points_at_the_first_bad_byte_without_quoting_it() {
     assert!(text.starts_with(&format!("{}:2:13: ", path.display())), "{text}");
     assert!(text.contains("save it as UTF-8"), "{text}");
     assert!(!text.contains("SECRETISH"), "{text}");
+}
+
+#[test]
+fn quality_rules_and_round_robin_load_and_show_in_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "quality.toml",
+        r#"
+[[source]]
+name = "crm"
+kind = "hubspot"
+token = { env = "MOPS_TEST_QUALITY_TOKEN" }
+round_robin = ["ann@acme.example", " 123 ", "bob@acme.example"]
+
+[quality]
+stale_after = "26w"
+
+[quality.rules.stale_record]
+enabled = false
+
+[quality.rules.missing_owner]
+severity = "critical"
+enabled = true
+
+[quality.rules.campaign_bounce_rate]
+severity = "info"
+"#,
+    );
+    let cfg = config::load(&path).unwrap();
+    let Some(SourceSettings::Hubspot { round_robin, .. }) = cfg.source("crm").map(|s| &s.settings) else {
+        panic!("crm is not a hubspot source");
+    };
+    assert_eq!(round_robin, &["ann@acme.example", "123", "bob@acme.example"]);
+    assert_eq!(cfg.quality.stale_after, Duration::from_secs(182 * DAY));
+    assert_eq!(cfg.quality.disabled, BTreeSet::from([Rule::StaleRecord]));
+    assert_eq!(
+        cfg.quality.severity,
+        BTreeMap::from([
+            (Rule::MissingOwner, Severity::Critical),
+            (Rule::CampaignOverBounceThreshold, Severity::Info),
+        ])
+    );
+
+    let report = config::check(&cfg);
+    assert_eq!(
+        report.quality,
+        "stale after 182d; 1 of 12 rules off: stale_record; severity: missing_owner critical, campaign_bounce_rate info"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("\nquality: stale after 182d; 1 of 12 rules off"),
+        "{text}"
+    );
+    // The secret is missing, so the source fails; its notes are not shown then.
+    assert!(text.contains("FAIL  crm"), "{text}");
+}
+
+#[test]
+fn round_robin_owners_are_counted_in_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = write(dir.path(), "hubspot.token", "pat-na1-SECRETVALUE\n");
+    #[cfg(unix)]
+    chmod(&token, 0o600);
+    let with = format!("{HUBSPOT_FILE}round_robin = [\"ann@acme.example\", \"123\"]\n");
+    let cfg = config::load(&write(dir.path(), "with.toml", &with)).unwrap();
+    let text = config::check(&cfg).to_string();
+    assert!(text.contains("round-robin over 2 owners"), "{text}");
+
+    let cfg = config::load(&write(dir.path(), "without.toml", HUBSPOT_FILE)).unwrap();
+    let text = config::check(&cfg).to_string();
+    assert!(text.contains("no round_robin owners"), "{text}");
+}
+
+#[test]
+fn quality_defaults_apply_when_absent_or_partly_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = config::load(&write(dir.path(), "none.toml", "title = \"x\"\n")).unwrap();
+    assert_eq!(none.quality, QualityConfig::default());
+    assert_eq!(none.quality.stale_after, Duration::from_secs(180 * DAY));
+    assert!(none.quality.disabled.is_empty() && none.quality.severity.is_empty());
+    assert_eq!(
+        config::check(&none).quality,
+        "stale after 180d; all 12 rules on",
+        "the defaults are spelled out"
+    );
+
+    let partial = config::load(&write(
+        dir.path(),
+        "partial.toml",
+        "[quality.rules.invalid_email]\nseverity = \"warning\"\n",
+    ))
+    .unwrap();
+    assert_eq!(partial.quality.stale_after, Duration::from_secs(180 * DAY));
+    assert!(partial.quality.disabled.is_empty());
+    assert_eq!(
+        partial.quality.severity,
+        BTreeMap::from([(Rule::InvalidEmail, Severity::Warning)])
+    );
+
+    let hubspot = config::load(&write(
+        dir.path(),
+        "hubspot.toml",
+        "[[source]]\nname = \"h\"\nkind = \"hubspot\"\ntoken = { env = \"T\" }\n",
+    ))
+    .unwrap();
+    assert!(
+        matches!(&hubspot.sources[0].settings, SourceSettings::Hubspot { round_robin, .. } if round_robin.is_empty())
+    );
 }

@@ -163,7 +163,8 @@ fn control(port: u16, method: &str, path: &str, body: &str) -> String {
 fn demo_shows_health_faults_and_recovery_then_quits_cleanly() {
     let mut s = Session::demo();
     let mut seen = Vec::new();
-    let screen = s.wait_for("every source OK", Duration::from_secs(30), all_ok);
+    // HubSpot's first poll reads all 20,000 sandbox contacts within its rate limit.
+    let screen = s.wait_for("every source OK", Duration::from_secs(90), all_ok);
     seen.push(screen.clone());
     assert!(screen.contains("Stack health"), "{screen}");
     assert!(screen.contains(&format!("sandbox 127.0.0.1:{}", s.port)), "{screen}");
@@ -351,6 +352,78 @@ fn schedule_a_draft_from_the_cockpit() {
     for secret in demo_secrets() {
         assert!(!audit.contains(&secret), "a secret is in the audit log");
     }
+    s.keys("q");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}
+
+/// Rows of the zoomed alerts pane: (severity, rule title).
+fn alert_rows(screen: &str) -> Vec<(String, String)> {
+    screen
+        .lines()
+        .filter_map(|line| {
+            let row = line.trim_start_matches(['│', '┃']);
+            let severity = ["critical", "warning", "info"]
+                .into_iter()
+                .find(|s| row.starts_with(s))?;
+            let rest: String = row.chars().skip(8 + 1 + 5 + 1).collect();
+            let rule = rest.split("  ").next()?.trim().to_string();
+            (!rule.is_empty()).then(|| (severity.to_string(), rule))
+        })
+        .collect()
+}
+
+#[test]
+fn merge_a_planted_duplicate_and_see_the_alert_resolve() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    s.keys("3z");
+    // The CRM's alerts come once HubSpot's first full read (20,000 contacts) is in.
+    s.wait_for("CRM alerts", Duration::from_secs(120), |sc| {
+        alert_rows(sc).iter().any(|(_, rule)| rule == "consent mismatch")
+    });
+    // Hundreds of alerts: filter down to the duplicates.
+    s.keys("/duplicate contacts (email)\r");
+    s.wait_for("a duplicate alert", Duration::from_secs(10), |sc| {
+        alert_rows(sc)
+            .first()
+            .is_some_and(|(_, rule)| rule == "duplicate contacts (email)")
+    });
+    s.keys("\r");
+    let detail = s.wait_for("the alert's detail", Duration::from_secs(5), |sc| {
+        sc.contains("CRM: hubspot")
+    });
+    let id = detail
+        .lines()
+        .find_map(|l| l.split("id ").nth(1).and_then(|rest| rest.split(" · ").next()))
+        .expect("the alert id")
+        .trim()
+        .to_string();
+    assert!(id.starts_with("duplicate_email:"), "{id}");
+    s.keys("x");
+    s.wait_for("the action menu", Duration::from_secs(5), |sc| sc.contains("▶ merge"));
+    s.keys("\r");
+    let confirm = s.wait_for("the confirmation", Duration::from_secs(10), |sc| {
+        sc.contains("Type the name to confirm:")
+    });
+    assert!(confirm.contains("/crm/v3/objects/contacts/merge"), "{confirm}");
+    assert!(confirm.contains("Bearer ***"), "auth masked:\n{confirm}");
+    let name = confirm
+        .lines()
+        .find_map(|l| l.split("Type the name to confirm: ").nth(1))
+        .map(|n| n.trim_end_matches(['│', '┃', ' ']).to_string())
+        .expect("the name to type");
+    s.keys(&name);
+    s.keys("\r");
+    s.wait_for("the alert resolved", Duration::from_secs(40), |sc| {
+        sc.contains(&format!("alert {id} resolved"))
+    });
+
+    let audit = std::fs::read_to_string(s.home().join("state/mops/audit.jsonl")).expect("audit log");
+    let outcome = audit.lines().last().expect("an outcome line");
+    assert!(
+        outcome.contains("\"action\":\"merge\"") && outcome.contains("\"ok\":true"),
+        "{audit}"
+    );
     s.keys("q");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
 }

@@ -104,6 +104,24 @@ async fn mount_empty_mailchimp_data(server: &MockServer) {
     }
 }
 
+/// Empty contact, deal, owner and pipeline lists: after a healthy probe the
+/// HubSpot connector fetches these, and a probe test is about the probe.
+async fn mount_empty_hubspot_data(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/crm/v3/objects/contacts"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "results": [] })))
+        .mount(server)
+        .await;
+    for p in ["/crm/v3/objects/deals", "/crm/v3/owners", "/crm/v3/pipelines/deals"] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "results": [] })))
+            .mount(server)
+            .await;
+    }
+}
+
 #[tokio::test]
 async fn mailchimp_sends_get_ping_with_basic_key() {
     let server = MockServer::start().await;
@@ -129,6 +147,7 @@ async fn mailchimp_sends_get_ping_with_basic_key() {
 #[tokio::test]
 async fn hubspot_sends_get_contacts_limit_1_with_bearer() {
     let server = MockServer::start().await;
+    mount_empty_hubspot_data(&server).await;
     Mock::given(method("GET"))
         .and(path("/crm/v3/objects/contacts"))
         .and(query_param("limit", "1"))
@@ -148,7 +167,11 @@ async fn hubspot_sends_get_contacts_limit_1_with_bearer() {
         .await;
     let probe = hubspot(&server, policy()).poll().await.probe;
     assert_eq!(probe.status, HealthStatus::Ok, "{probe:?}");
-    let req = &server.received_requests().await.unwrap()[0];
+    let requests = server.received_requests().await.unwrap();
+    let req = requests
+        .iter()
+        .find(|r| r.url.path() == "/crm/v3/objects/contacts" && r.url.query() == Some("limit=1"))
+        .expect("the probe");
     assert_eq!(req.url.query(), Some("limit=1"));
     let rl = probe.rate_limit.unwrap();
     assert_eq!((rl.remaining, rl.limit, rl.from_headers), (97, 100, true));
@@ -652,8 +675,10 @@ fn source(name: &str, base_url: Option<Url>, settings: SourceSettings) -> Source
 #[tokio::test]
 async fn build_resolves_secrets_and_probes() {
     let server = MockServer::start().await;
+    mount_empty_hubspot_data(&server).await;
     Mock::given(method("GET"))
         .and(path("/crm/v3/objects/contacts"))
+        .and(query_param("limit", "1"))
         .and(bearer_token(HS_TOKEN))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
         .expect(1)

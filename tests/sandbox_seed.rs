@@ -19,27 +19,41 @@ fn secrets(sb: &Sandbox) -> [String; 3] {
     ]
 }
 
-/// Every contact (25 fit in one page, so no port-bearing paging link) and the account.
+/// The first page of contacts (without its paging link, which names the
+/// port) and the account.
 async fn data(sb: &Sandbox) -> (String, String) {
     let c = client();
-    let contacts = hubspot(
+    let response = hubspot(
         &c,
         sb,
         "/crm/v3/objects/contacts?limit=100&properties=email,company,lifecyclestage",
     )
     .send()
     .await
-    .unwrap()
-    .text()
-    .await
     .unwrap();
+    let mut page = json(response).await;
+    assert!(page["paging"]["next"]["after"].is_string(), "{page}");
+    page.as_object_mut().unwrap().remove("paging");
+    let contacts = page.to_string();
     let account = mailchimp(&c, sb, "/").send().await.unwrap().text().await.unwrap();
     (contacts, account)
 }
 
 #[tokio::test]
 async fn same_seed_gives_the_same_credentials_and_data() {
-    let (a, b) = (start(42).await, start(42).await);
+    // One start time for both: records are placed relative to it.
+    let at: jiff::Timestamp = "2025-06-18T14:35:12Z".parse().unwrap();
+    let spawn = || {
+        mops::sandbox::spawn_at(
+            mops::sandbox::SandboxOptions {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                seed: 42,
+                faults: Vec::new(),
+            },
+            at,
+        )
+    };
+    let (a, b) = (spawn().await.unwrap(), spawn().await.unwrap());
     assert_eq!(secrets(&a), secrets(&b));
     assert_eq!(a.credentials().wordpress_user, b.credentials().wordpress_user);
     let (data_a, data_b) = (data(&a).await, data(&b).await);
@@ -196,4 +210,37 @@ async fn write_config_replaces_a_symlinked_secret_instead_of_writing_through_it(
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
     sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_demo_config_round_robins_over_seeded_owners() {
+    let sb = start(45).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mops.toml");
+    sb.write_config(&path).unwrap();
+    let config = mops::config::load(&path).unwrap();
+    let hubspot = config.source("hubspot").unwrap();
+    let mops::config::SourceSettings::Hubspot { round_robin, .. } = &hubspot.settings else {
+        panic!("hubspot is not a hubspot source: {hubspot:?}");
+    };
+    assert_eq!(round_robin.len(), 2, "{round_robin:?}");
+    for email in round_robin {
+        let owners = hubspot_owner(&sb, email).await;
+        assert_eq!(owners["results"].as_array().unwrap().len(), 1, "{email}: {owners}");
+        assert_eq!(owners["results"][0]["archived"], false);
+    }
+    sb.shutdown().await;
+}
+
+/// `GET /crm/v3/owners?email=...`.
+async fn hubspot_owner(sb: &Sandbox, email: &str) -> serde_json::Value {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .finish();
+    let response = hubspot(&client(), sb, &format!("/crm/v3/owners?{query}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    json(response).await
 }

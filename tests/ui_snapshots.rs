@@ -223,3 +223,38 @@ mod pipeline {
         insta::assert_snapshot!("confirm_irreversible_80x24", small);
     }
 }
+
+mod alerts {
+    use super::*;
+
+    #[test]
+    fn pane_lists_alerts_worst_first_with_counts_and_states() {
+        let model = common::alerts_model();
+        let small = draw(&model, 80, 24);
+        assert!(small.contains("critical 1"), "{small}");
+        insta::assert_snapshot!("alerts_80x24", small);
+        let big = draw(&model, 160, 48);
+        for expected in ["consent mismatch", "duplicate contacts (email)", "acked", "2/3 firing"] {
+            assert!(big.contains(expected), "160x48 lacks {expected}:\n{big}");
+        }
+        insta::assert_snapshot!("alerts_160x48", big);
+    }
+
+    #[test]
+    fn drill_down_shows_the_crm_record_beside_the_member() {
+        let mut model = common::alerts_model();
+        press(&mut model, KeyCode::Enter); // the critical consent mismatch comes first
+        let big = draw(&model, 160, 48);
+        for expected in [
+            "CRM: hubspot",
+            "Email: mailchimp",
+            "p0@example.com",
+            "unsubscribed",
+            "Opted out",
+        ] {
+            assert!(big.contains(expected), "drill-down lacks {expected}:\n{big}");
+        }
+        insta::assert_snapshot!("alert_detail_80x24", draw(&model, 80, 24));
+        insta::assert_snapshot!("alert_detail_160x48", big);
+    }
+}

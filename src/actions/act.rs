@@ -220,6 +220,10 @@ pub fn action_args(spec: &ActionSpec, at: Option<&str>, now: Timestamp, tz: &Tim
         ))),
         (ArgKind::None, Some(_)) => Err(ActError::Usage(format!("{} takes no time: drop --at", spec.name))),
         (ArgKind::None, None) => Ok(ActionArgs::default()),
+        (ArgKind::Owner | ArgKind::LifecycleStage, _) => Err(ActError::Usage(format!(
+            "{} takes an owner or a lifecycle stage, which `mops act` cannot pass yet: use the cockpit (x on the alert)",
+            spec.name
+        ))),
     }
 }
 

@@ -38,6 +38,10 @@ pub enum ArgKind {
     None,
     /// A time (e.g. when to schedule), RFC 3339 or "YYYY-MM-DD HH:MM" in the local zone.
     Time,
+    /// A CRM owner, chosen from the CRM's owners.
+    Owner,
+    /// A lifecycle stage, chosen from HubSpot's.
+    LifecycleStage,
 }
 
 /// What an action is aimed at. Later issues add contacts, posts, tasks.

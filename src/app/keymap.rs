@@ -26,6 +26,9 @@ pub enum UserAction {
     Sort,
     Actions,
     Palette,
+    Acknowledge,
+    OpenLink,
+    Copy,
 }
 
 /// Where a binding applies, for the help overlay and the status bar.
@@ -38,6 +41,8 @@ pub enum Scope {
     Pipeline,
     /// Where the selection has actions: campaigns, failed actions.
     Actionable,
+    /// The data-quality alerts and an alert's detail.
+    Alerts,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -130,9 +135,9 @@ const BINDINGS: &[Binding] = &[
     Binding {
         keys: "/",
         short: "filter",
-        help: "filter the campaigns (Enter keeps it, Esc clears it)",
+        help: "filter the campaigns or the alerts (Enter keeps it, Esc clears it)",
         action: UserAction::Filter,
-        scope: Scope::Pipeline,
+        scope: Scope::List,
     },
     Binding {
         keys: "s",
@@ -147,6 +152,34 @@ const BINDINGS: &[Binding] = &[
         help: "command palette: fuzzy search panes, commands, actions",
         action: UserAction::Palette,
         scope: Scope::Global,
+    },
+    Binding {
+        keys: "a",
+        short: "ack",
+        help: "acknowledge the selected alert (again: un-acknowledge)",
+        action: UserAction::Acknowledge,
+        scope: Scope::Alerts,
+    },
+    Binding {
+        keys: "s ",
+        short: "snooze",
+        help: "snooze the selected alert for a while (in the alerts pane)",
+        action: UserAction::Sort,
+        scope: Scope::Alerts,
+    },
+    Binding {
+        keys: "o",
+        short: "open",
+        help: "link to the record in the vendor's web app (OSC 8)",
+        action: UserAction::OpenLink,
+        scope: Scope::Alerts,
+    },
+    Binding {
+        keys: "y",
+        short: "copy id",
+        help: "copy the record's id (OSC 52, works over SSH)",
+        action: UserAction::Copy,
+        scope: Scope::Alerts,
     },
     Binding {
         keys: "r",
@@ -196,6 +229,9 @@ pub fn action_for(key: KeyEvent) -> Option<UserAction> {
         KeyCode::Char('s') => UserAction::Sort,
         KeyCode::Char('x') => UserAction::Actions,
         KeyCode::Char(':') => UserAction::Palette,
+        KeyCode::Char('a') => UserAction::Acknowledge,
+        KeyCode::Char('o') => UserAction::OpenLink,
+        KeyCode::Char('y') => UserAction::Copy,
         _ => return None,
     })
 }

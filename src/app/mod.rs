@@ -1,6 +1,7 @@
 //! The cockpit: a pure state machine (`Model`, `Msg`, `update`) and the
 //! runtime that feeds it input, poll results and clock ticks.
 
+pub mod alerts;
 pub mod keymap;
 pub mod model;
 pub mod msg;

@@ -4,8 +4,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::source_state::SourceState;
-use crate::actions::{ActionError, ActionSpec, Availability, PlannedAction};
+use crate::actions::{ActionError, ActionSpec, ArgKind, Availability, PlannedAction};
 use crate::config::PipelineConfig;
+use crate::model::{Alert, AlertId, AlertState};
 use crate::model::{HealthStatus, SourceKind};
 
 /// The four panes, in grid order (1-4).
@@ -62,6 +63,8 @@ pub enum Screen {
     SourceDetail(usize),
     /// One campaign's detail and report.
     CampaignDetail { source: usize, id: String },
+    /// One alert: its records, the CRM record beside the email platform's.
+    AlertDetail { id: AlertId },
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +95,7 @@ pub struct Model {
     pub next_action_id: u64,
     /// A transient message in the status bar.
     pub toast: Option<Toast>,
+    pub alerts: AlertsView,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Clock times are shown in this zone.
@@ -121,6 +125,7 @@ impl Model {
             failed: Vec::new(),
             next_action_id: 1,
             toast: None,
+            alerts: AlertsView::default(),
             size: (80, 24),
             tz: TimeZone::UTC,
             color: true,
@@ -168,6 +173,7 @@ impl Model {
     /// Whether some text field has the keyboard (keys are typed, not bound).
     pub fn typing(&self) -> bool {
         self.pipeline.editing_filter
+            || self.alerts.editing_filter
             || matches!(self.overlay, Some(Overlay::TimePrompt(_) | Overlay::Palette(_)))
             || matches!(&self.overlay, Some(Overlay::Confirm(c)) if c.planned.irreversible)
     }
@@ -226,6 +232,23 @@ pub struct PipelineView {
     pub sort: CampaignSort,
 }
 
+/// What an action is aimed at, by identity: resolved against the newest
+/// data when the action is planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanTarget {
+    Campaign(String),
+    Contact(String),
+    /// `secondary` merges into `primary`.
+    Merge {
+        primary: String,
+        secondary: String,
+    },
+    Member {
+        list_id: String,
+        hash: String,
+    },
+}
+
 /// Popups, one at a time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
@@ -234,17 +257,47 @@ pub enum Overlay {
     TimePrompt(TimePrompt),
     Confirm(Box<Confirm>),
     Palette(Palette),
+    /// How long to snooze an alert.
+    Snooze {
+        id: AlertId,
+        selected: usize,
+    },
+    /// Choose an action's argument (an owner, a lifecycle stage).
+    Picker(Picker),
 }
 
-/// `x`: the actions of one item, each ready or disabled with the reason.
+/// `x`: the actions of the selection, each ready or disabled with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionMenu {
     /// Set when the menu is for a failed action: its items are retry and discard.
     pub failed: Option<u64>,
+    /// What the menu is about, for its title.
+    pub title: String,
+    pub items: Vec<MenuItem>,
+    pub selected: usize,
+}
+
+/// One entry of an action menu: an action, on a target, at a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MenuItem {
+    pub spec: ActionSpec,
+    pub availability: Availability,
     pub source: usize,
-    pub target_id: String,
+    /// What it acts on; `None` for a failed action's retry and discard.
+    pub target: Option<PlanTarget>,
     pub target_name: String,
-    pub items: Vec<(ActionSpec, Availability)>,
+}
+
+/// Chooses an action's argument from a list: an owner, a lifecycle stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub source: usize,
+    pub action: &'static str,
+    pub arg: ArgKind,
+    pub target: PlanTarget,
+    pub target_name: String,
+    /// (value sent, label shown).
+    pub options: Vec<(String, String)>,
     pub selected: usize,
 }
 
@@ -253,7 +306,7 @@ pub struct ActionMenu {
 pub struct TimePrompt {
     pub source: usize,
     pub action: &'static str,
-    pub target_id: String,
+    pub target: PlanTarget,
     pub target_name: String,
     pub input: String,
     pub error: Option<String>,
@@ -299,4 +352,62 @@ pub struct Toast {
     pub text: String,
     pub error: bool,
     pub until: Timestamp,
+}
+
+/// The data-quality alerts as the pane shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertsView {
+    /// What the rules found at the last evaluation, worst first.
+    pub firing: Vec<Alert>,
+    /// What people did about alerts (acknowledged, snoozed), by identity;
+    /// loaded from the store at start and saved on every change.
+    pub states: std::collections::BTreeMap<AlertId, AlertState>,
+    pub evaluated_at: Option<Timestamp>,
+    /// Selected row of the pane.
+    pub selected: usize,
+    /// Selected record in an alert's detail.
+    pub record: usize,
+    /// Why states cannot be saved, if the store failed to open.
+    pub store_error: Option<String>,
+    /// `/` in the pane: only alerts whose rule, summary or id contain this.
+    pub filter: String,
+    pub editing_filter: bool,
+}
+
+impl AlertsView {
+    /// The state that applies now: a snooze that has run out is firing again.
+    pub fn state(&self, id: &AlertId, now: Timestamp) -> AlertState {
+        match self.states.get(id) {
+            Some(AlertState::Snoozed { until }) if *until <= now => AlertState::Firing,
+            Some(state) => *state,
+            None => AlertState::Firing,
+        }
+    }
+
+    /// The alerts in pane order: firing first, then acknowledged, then
+    /// snoozed; each group worst first, otherwise in the engine's order.
+    pub fn ordered(&self, now: Timestamp) -> Vec<&Alert> {
+        let rank = |a: &Alert| match self.state(&a.id, now) {
+            AlertState::Firing | AlertState::Resolved { .. } => 0,
+            AlertState::Acknowledged { .. } => 1,
+            AlertState::Snoozed { .. } => 2,
+        };
+        let needle = self.filter.to_lowercase();
+        let mut out: Vec<&Alert> = self
+            .firing
+            .iter()
+            .filter(|a| {
+                needle.is_empty()
+                    || a.rule.title().contains(&needle)
+                    || a.summary.to_lowercase().contains(&needle)
+                    || a.id.0.to_lowercase().contains(&needle)
+            })
+            .collect();
+        out.sort_by_key(|a| (rank(a), std::cmp::Reverse(a.severity)));
+        out
+    }
+
+    pub fn find(&self, id: &AlertId) -> Option<&Alert> {
+        self.firing.iter().find(|a| &a.id == id)
+    }
 }

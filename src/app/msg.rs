@@ -3,7 +3,9 @@
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 
+use super::model::PlanTarget;
 use crate::actions::{ActionArgs, ActionError, Outcome, PlannedAction};
+use crate::model::{Alert, AlertId, AlertState};
 use crate::sources::PollReport;
 
 /// Everything that can change the model. Time arrives only in messages, so
@@ -41,6 +43,11 @@ pub enum Msg {
         at: Timestamp,
         result: Result<Outcome, ActionError>,
     },
+    /// The quality rules' latest findings.
+    Alerts {
+        at: Timestamp,
+        alerts: Vec<Alert>,
+    },
     /// SIGTERM, SIGHUP or a vanished terminal.
     Shutdown,
 }
@@ -55,7 +62,7 @@ pub enum Command {
     Plan {
         source: usize,
         action: String,
-        target_id: String,
+        target: PlanTarget,
         args: ActionArgs,
     },
     /// Send a confirmed action through the executor; answered by `Msg::ActionDone`.
@@ -64,5 +71,16 @@ pub enum Command {
         source: usize,
         planned: Box<PlannedAction>,
     },
+    /// Persist what a person did about an alert.
+    SaveAlertState {
+        id: AlertId,
+        state: AlertState,
+    },
+    /// The alert resolved or was un-acknowledged: drop its saved state.
+    ForgetAlertState(AlertId),
+    /// Put text on the clipboard (OSC 52: works over SSH).
+    Copy(String),
+    /// Show a clickable link (OSC 8) for a URL the status bar prints.
+    Hyperlink(String),
     Quit,
 }

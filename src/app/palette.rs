@@ -5,7 +5,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
 use super::keymap::UserAction;
-use super::model::{Model, Pane, Screen};
+use super::model::{Model, Pane, PlanTarget, Screen};
 use super::pipeline;
 use super::update::campaign_actions;
 use crate::actions::{ActionSpec, Availability};
@@ -16,7 +16,7 @@ pub enum PaletteAction {
     User(UserAction),
     Campaign {
         source: usize,
-        target_id: String,
+        target: PlanTarget,
         target_name: String,
         spec: ActionSpec,
     },
@@ -61,7 +61,7 @@ pub fn items(model: &Model) -> Vec<PaletteItem> {
                     label: format!("{} {:?}", spec.name, c.display_name()),
                     action: PaletteAction::Campaign {
                         source,
-                        target_id: c.id.clone(),
+                        target: PlanTarget::Campaign(c.id.clone()),
                         target_name: c.display_name().to_string(),
                         spec,
                     },

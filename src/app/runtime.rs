@@ -11,22 +11,43 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use rand::Rng;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use super::model::PlanTarget;
 use super::pipeline;
-use super::terminal::Tui;
+use super::terminal::{self, Tui};
 use super::{Command, Model, Msg, SourceState, update};
 use crate::actions::audit::AuditLog;
 use crate::actions::executor::Executor;
 use crate::actions::{ActionArgs, ActionError, PlannedAction, Target};
 use crate::config::Config;
 use crate::http::HttpCore;
+use crate::model::{AlertId, AlertState, CrmData, EmailData};
+use crate::quality::Engine;
+use crate::sources::SourceData;
 use crate::sources::{self, Connector};
+use crate::store::{StateStore, Store};
 
 /// Run the cockpit until the user quits or a signal arrives.
 pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre::Result<()> {
+    let store_path = crate::store::default_path();
+    run_with_store(config, readonly, banner, store_path).await
+}
+
+/// The demo keeps its alert states in a database of its own, beside the real one.
+pub async fn run_demo(config: Config, readonly: bool, banner: String) -> eyre::Result<()> {
+    let store_path = crate::store::default_path().map(|p| p.with_file_name("demo.db"));
+    run_with_store(config, readonly, Some(banner), store_path).await
+}
+
+async fn run_with_store(
+    config: Config,
+    readonly: bool,
+    banner: Option<String>,
+    store_path: Option<std::path::PathBuf>,
+) -> eyre::Result<()> {
     // Fail before any request leaves when there is no screen to show results on.
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eyre::bail!("the cockpit needs an interactive terminal (stdin and stdout must be a tty)");
@@ -62,7 +83,31 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     model.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     model.tz = jiff::tz::TimeZone::system();
 
+    // Alert states outlive the process; without a store the cockpit still
+    // works and says that acknowledgements will not be kept.
+    let opened = match &store_path {
+        Some(path) => Store::open(path),
+        None => Err(crate::store::StoreError::NoDataDir),
+    };
+    let store: Option<Box<dyn StateStore>> = match opened {
+        Ok(store) => {
+            match store.alert_states() {
+                Ok(states) => model.alerts.states = states,
+                Err(e) => model.alerts.store_error = Some(format!("alert states not loaded: {e}")),
+            }
+            Some(Box::new(store))
+        }
+        Err(e) => {
+            warn!(error = %e, "store unavailable");
+            model.alerts.store_error = Some(format!("acknowledgements and snoozes will not be kept: {e}"));
+            None
+        }
+    };
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    // The rules run off the UI loop; the watch keeps only the newest data.
+    let (quality_tx, quality_rx) = watch::channel(Snapshot::default());
+    let engine = Engine::new(config.quality.clone(), config.pipeline.thresholds);
+    tokio::spawn(quality_task(engine, quality_rx, tx.clone()));
     let cancel = CancellationToken::new();
     let refresh: Vec<Option<Arc<Notify>>> = connectors
         .iter()
@@ -86,10 +131,15 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut dirty = true;
+    // An OSC 8 link to draw over the status bar once the frame is on screen.
+    let mut pending_link: Option<String> = None;
     let result = loop {
         if dirty {
             if let Err(e) = tui.terminal.draw(|f| crate::ui::view(&model, f)) {
                 break Err(e).wrap_err("drawing the screen");
+            }
+            if let Some(url) = pending_link.take() {
+                terminal::hyperlink(model.size.1.saturating_sub(1), &url);
             }
             dirty = false;
         }
@@ -112,7 +162,9 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
         };
         // Handle this message and everything already queued, then draw once.
         let mut next = Some(msg);
+        let mut data_changed = false;
         while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
+            data_changed |= matches!(&msg, Msg::Polled { report, .. } if report.data.is_some());
             for command in update(&mut model, msg) {
                 match command {
                     Command::Poll(i) => {
@@ -123,17 +175,11 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
                     Command::Plan {
                         source,
                         action,
-                        target_id,
+                        target,
                         args,
                     } => {
-                        let result = plan(
-                            &model,
-                            connectors.get(source).and_then(Option::as_ref),
-                            source,
-                            &action,
-                            &target_id,
-                            &args,
-                        );
+                        let connector = connectors.get(source).and_then(Option::as_ref);
+                        let result = plan(&model, connector, source, &action, &target, &args);
                         let _ = tx.send(Msg::Planned { source, result });
                     }
                     Command::Execute { id, source, planned } => {
@@ -153,9 +199,16 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
                             });
                         });
                     }
+                    Command::Copy(text) => terminal::copy(&text),
+                    Command::Hyperlink(url) => pending_link = Some(url),
+                    Command::SaveAlertState { id, state } => save_state(&store, &id, Some(state)),
+                    Command::ForgetAlertState(id) => save_state(&store, &id, None),
                     Command::Quit => {}
                 }
             }
+        }
+        if data_changed {
+            quality_tx.send_replace(Snapshot::of(&model));
         }
         dirty = true;
         if model.quitting {
@@ -167,19 +220,114 @@ pub async fn run(config: Config, readonly: bool, banner: Option<String>) -> eyre
     result
 }
 
-/// Ask the source's connector to plan an action on a campaign the model knows.
+/// The data the quality rules read: the first CRM's and email platform's.
+#[derive(Debug, Clone, Default)]
+struct Snapshot {
+    crm: Option<Arc<CrmData>>,
+    email: Option<Arc<EmailData>>,
+}
+
+impl Snapshot {
+    fn of(model: &Model) -> Snapshot {
+        let mut snap = Snapshot::default();
+        for s in &model.sources {
+            match &s.data {
+                Some((SourceData::Crm(d), _)) if snap.crm.is_none() => snap.crm = Some(d.clone()),
+                Some((SourceData::Email(d), _)) if snap.email.is_none() => snap.email = Some(d.clone()),
+                _ => {}
+            }
+        }
+        snap
+    }
+}
+
+/// Evaluates the rules whenever new data arrives, on a blocking thread (a
+/// million contacts is real work), and reports the alerts to the loop.
+async fn quality_task(mut engine: Engine, mut rx: watch::Receiver<Snapshot>, tx: mpsc::UnboundedSender<Msg>) {
+    while rx.changed().await.is_ok() {
+        let snap = rx.borrow_and_update().clone();
+        if snap.crm.is_none() && snap.email.is_none() {
+            continue;
+        }
+        let joined = tokio::task::spawn_blocking(move || {
+            let alerts = engine.evaluate(snap.crm.as_deref(), snap.email.as_deref(), Timestamp::now());
+            (engine, alerts)
+        })
+        .await;
+        let Ok((back, alerts)) = joined else {
+            warn!("the quality rules panicked; alerts stop updating");
+            return;
+        };
+        engine = back;
+        if tx
+            .send(Msg::Alerts {
+                at: Timestamp::now(),
+                alerts,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Save (or, with `None`, forget) an alert's state. A failure is logged:
+/// the state still holds for this session.
+fn save_state(store: &Option<Box<dyn StateStore>>, id: &AlertId, state: Option<AlertState>) {
+    let Some(store) = store else { return };
+    let result = match state {
+        Some(s) => store.set_alert_state(id, &s, Timestamp::now()),
+        None => store.remove_alert_state(id).map(|_| ()),
+    };
+    if let Err(e) = result {
+        warn!(alert = %id, error = %e, "could not save the alert state");
+    }
+}
+
+/// Ask the source's connector to plan an action on something the model
+/// knows, resolved from the newest data (it may have changed or gone).
 fn plan(
     model: &Model,
     connector: Option<&Arc<dyn Connector>>,
     source: usize,
     action: &str,
-    target_id: &str,
+    target: &PlanTarget,
     args: &ActionArgs,
 ) -> Result<PlannedAction, ActionError> {
     let connector = connector.ok_or_else(|| ActionError::refused("the source is not running"))?;
-    let campaign = pipeline::find(model, source, target_id)
-        .ok_or_else(|| ActionError::refused(format!("campaign {target_id} is no longer listed")))?;
-    connector.plan(action, Target::Campaign(campaign), args)
+    let gone = |what: String| ActionError::refused(format!("{what} is no longer in the data"));
+    let state = model.sources.get(source);
+    let contact = |id: &str| state.and_then(|s| s.crm()).and_then(|d| d.contacts.get(id));
+    match target {
+        PlanTarget::Campaign(id) => {
+            let c = pipeline::find(model, source, id).ok_or_else(|| gone(format!("campaign {id}")))?;
+            connector.plan(action, Target::Campaign(c), args)
+        }
+        PlanTarget::Contact(id) => {
+            let c = contact(id).ok_or_else(|| gone(format!("contact {id}")))?;
+            connector.plan(action, Target::Contact(c), args)
+        }
+        PlanTarget::Merge { primary, secondary } => {
+            let p = contact(primary).ok_or_else(|| gone(format!("contact {primary}")))?;
+            let s = contact(secondary).ok_or_else(|| gone(format!("contact {secondary}")))?;
+            connector.plan(
+                action,
+                Target::Merge {
+                    primary: p,
+                    secondary: s,
+                },
+                args,
+            )
+        }
+        PlanTarget::Member { list_id, hash } => {
+            let member = state
+                .and_then(|s| s.email())
+                .and_then(|d| d.members.get(list_id))
+                .and_then(|m| m.get(hash))
+                .ok_or_else(|| gone(format!("member {hash} of {list_id}")))?;
+            connector.plan(action, Target::Member { list_id, member }, args)
+        }
+    }
 }
 
 /// One source's polling loop: poll, report, wait an interval with jitter or

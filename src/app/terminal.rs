@@ -64,3 +64,27 @@ fn install_panic_hook() {
         previous(info);
     }));
 }
+
+/// Put `text` on the terminal's clipboard with OSC 52, which terminals honour
+/// over SSH too. Best effort: a terminal without it ignores the sequence.
+pub fn copy(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}
+
+/// Re-print `url` at the start of row `row` wrapped in an OSC 8 hyperlink, over
+/// the same text the status bar shows, so terminals that support it make it
+/// clickable. The cells keep their text, so the next frame leaves them alone.
+pub fn hyperlink(row: u16, url: &str) {
+    use crossterm::cursor::{MoveTo, RestorePosition, SavePosition};
+    use std::io::Write;
+    let mut out = io::stdout();
+    let _ = execute!(out, SavePosition, MoveTo(1, row));
+    let _ = write!(out, "\x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\");
+    let _ = execute!(out, RestorePosition);
+    let _ = out.flush();
+}

@@ -2,14 +2,17 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::alerts;
 use super::keymap::{UserAction, action_for};
 use super::model::{
-    ActionMenu, Confirm, FailedAction, Model, Overlay, Palette, Pane, RunningAction, Screen, TimePrompt, Toast,
+    ActionMenu, Confirm, FailedAction, MenuItem, Model, Overlay, Palette, Pane, Picker, PlanTarget, RunningAction,
+    Screen, TimePrompt, Toast,
 };
 use super::msg::{Command, Msg};
 use super::palette::{self, PaletteAction};
 use super::pipeline;
 use crate::actions::{ActionArgs, ActionSpec, ArgKind, Availability, Target, time};
+use crate::model::{Alert, AlertId, AlertState, RecordRef, Rule};
 use crate::sources;
 
 /// How long a toast stays in the status bar.
@@ -72,6 +75,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::ActionDone { id, at, result } => action_done(model, id, at, result),
+        Msg::Alerts { at, alerts } => alerts_evaluated(model, at, alerts),
         Msg::Shutdown => quit(model),
     }
 }
@@ -100,7 +104,7 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if let Some(overlay) = model.overlay.take() {
         return overlay_key(model, overlay, key);
     }
-    if model.pipeline.editing_filter {
+    if model.pipeline.editing_filter || model.alerts.editing_filter {
         filter_key(model, key);
         return Vec::new();
     }
@@ -122,16 +126,30 @@ fn edit(text: &mut String, key: KeyEvent) -> bool {
     true
 }
 
+/// Keys while a pane's filter is being typed (the pipeline's or the alerts').
 fn filter_key(model: &mut Model, key: KeyEvent) {
+    let (filter, editing, selected) = if model.alerts.editing_filter {
+        (
+            &mut model.alerts.filter,
+            &mut model.alerts.editing_filter,
+            &mut model.alerts.selected,
+        )
+    } else {
+        (
+            &mut model.pipeline.filter,
+            &mut model.pipeline.editing_filter,
+            &mut model.pipeline.selected,
+        )
+    };
     match key.code {
-        KeyCode::Enter => model.pipeline.editing_filter = false,
+        KeyCode::Enter => *editing = false,
         KeyCode::Esc => {
-            model.pipeline.editing_filter = false;
-            model.pipeline.filter.clear();
+            *editing = false;
+            filter.clear();
         }
         _ => {
-            if edit(&mut model.pipeline.filter, key) {
-                model.pipeline.selected = 0;
+            if edit(filter, key) {
+                *selected = 0;
             }
         }
     }
@@ -197,6 +215,37 @@ fn overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Comman
                 }
             }
         }
+        Overlay::Snooze { id, mut selected } => match code {
+            KeyCode::Esc => {}
+            KeyCode::Up | KeyCode::Char('k') => {
+                selected = selected.saturating_sub(1);
+                model.overlay = Some(Overlay::Snooze { id, selected });
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                selected = (selected + 1).min(SNOOZES.len() - 1);
+                model.overlay = Some(Overlay::Snooze { id, selected });
+            }
+            KeyCode::Enter => {
+                let (label, secs) = SNOOZES[selected.min(SNOOZES.len() - 1)];
+                let until = model.now + jiff::SignedDuration::from_secs(secs);
+                toast(model, format!("snoozed for {label}"), false);
+                return set_state(model, id, AlertState::Snoozed { until });
+            }
+            _ => model.overlay = Some(Overlay::Snooze { id, selected }),
+        },
+        Overlay::Picker(mut picker) => match code {
+            KeyCode::Esc => {}
+            KeyCode::Up | KeyCode::Char('k') => {
+                picker.selected = picker.selected.saturating_sub(1);
+                model.overlay = Some(Overlay::Picker(picker));
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                picker.selected = (picker.selected + 1).min(picker.options.len().saturating_sub(1));
+                model.overlay = Some(Overlay::Picker(picker));
+            }
+            KeyCode::Enter => return submit_pick(picker),
+            _ => model.overlay = Some(Overlay::Picker(picker)),
+        },
         Overlay::Palette(mut p) => match code {
             KeyCode::Esc => {}
             KeyCode::Up => {
@@ -252,8 +301,21 @@ fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
         UserAction::Filter => {
             if model.screen == Screen::Grid && model.focus == Pane::Pipeline {
                 model.pipeline.editing_filter = true;
+            } else if model.screen == Screen::Grid && model.focus == Pane::Alerts {
+                model.alerts.editing_filter = true;
             }
         }
+        UserAction::Sort if in_alerts(model) => {
+            if let Some(a) = alerts::current(model) {
+                model.overlay = Some(Overlay::Snooze {
+                    id: a.id.clone(),
+                    selected: 0,
+                });
+            }
+        }
+        UserAction::Acknowledge => return acknowledge(model),
+        UserAction::OpenLink => return open_link(model),
+        UserAction::Copy => return copy_id(model),
         UserAction::Sort => {
             if model.screen == Screen::Grid && model.focus == Pane::Pipeline {
                 model.pipeline.sort = model.pipeline.sort.next();
@@ -273,6 +335,8 @@ fn back(model: &mut Model) {
         model.zoomed = false;
     } else if !model.pipeline.filter.is_empty() && model.focus == Pane::Pipeline {
         model.pipeline.filter.clear();
+    } else if !model.alerts.filter.is_empty() && model.focus == Pane::Alerts {
+        model.alerts.filter.clear();
     }
 }
 
@@ -295,6 +359,12 @@ fn open(model: &mut Model) {
                 };
             }
         }
+        Pane::Alerts => {
+            if let Some(a) = alerts::current(model) {
+                model.screen = Screen::AlertDetail { id: a.id.clone() };
+                model.alerts.record = 0;
+            }
+        }
         _ => {}
     }
 }
@@ -311,6 +381,10 @@ fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
             }
         }
         Screen::CampaignDetail { .. } => {}
+        Screen::AlertDetail { ref id } => {
+            let len = model.alerts.find(id).map_or(0, |a| a.records.len());
+            model.alerts.record = step(model.alerts.record.min(len.saturating_sub(1)), len);
+        }
         Screen::Grid => match model.focus {
             Pane::Health => model.selected = step(model.selected, model.sources.len()),
             Pane::Pipeline => {
@@ -318,7 +392,10 @@ fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
                 model.pipeline.selected = step(model.pipeline.selected.min(len.saturating_sub(1)), len);
             }
             Pane::Tasks => model.tasks_selected = step(model.tasks_selected, model.failed.len()),
-            Pane::Alerts => {}
+            Pane::Alerts => {
+                let len = model.alerts.ordered(model.now).len();
+                model.alerts.selected = step(model.alerts.selected.min(len.saturating_sub(1)), len);
+            }
         },
     }
 }
@@ -327,6 +404,10 @@ fn refresh_focused(model: &Model) -> Vec<Command> {
     match &model.screen {
         Screen::SourceDetail(i) => poll_all(model, |j| j == *i),
         Screen::CampaignDetail { source, .. } => poll_all(model, |j| j == *source),
+        Screen::AlertDetail { .. } => {
+            let kinds = Pane::Alerts.kinds();
+            poll_all(model, |j| kinds.contains(&model.sources[j].kind))
+        }
         Screen::Grid if model.focus == Pane::Health => poll_all(model, |j| j == model.selected),
         Screen::Grid => {
             let kinds = model.focus.kinds();
@@ -386,16 +467,38 @@ const DISCARD: ActionSpec = ActionSpec {
 
 fn actions_menu(model: &mut Model) {
     if let Some((source, c)) = current_campaign(model) {
-        let items = campaign_actions(model, source, c);
-        let (target_id, target_name) = (c.id.clone(), c.display_name().to_string());
+        let target_name = c.display_name().to_string();
+        let items = campaign_actions(model, source, c)
+            .into_iter()
+            .map(|(spec, availability)| MenuItem {
+                spec,
+                availability,
+                source,
+                target: Some(PlanTarget::Campaign(c.id.clone())),
+                target_name: target_name.clone(),
+            })
+            .collect();
         model.overlay = Some(Overlay::ActionMenu(ActionMenu {
             failed: None,
-            source,
-            target_id,
-            target_name,
+            title: target_name,
             items,
             selected: 0,
         }));
+        return;
+    }
+    if in_alerts(model) {
+        let items = alert_actions(model);
+        if items.is_empty() {
+            toast(model, "no action fixes this record from here", false);
+        } else {
+            let title = alerts::current(model).map_or_else(String::new, |a| a.rule.title().to_string());
+            model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+                failed: None,
+                title,
+                items,
+                selected: 0,
+            }));
+        }
         return;
     }
     if model.screen == Screen::Grid && model.focus == Pane::Tasks {
@@ -405,12 +508,18 @@ fn actions_menu(model: &mut Model) {
             } else {
                 Availability::Ready
             };
+            let target_name = format!("{} {}", f.planned.action, f.planned.target_name);
+            let item = |spec: ActionSpec, availability: Availability| MenuItem {
+                spec,
+                availability,
+                source: f.source,
+                target: None,
+                target_name: target_name.clone(),
+            };
             model.overlay = Some(Overlay::ActionMenu(ActionMenu {
                 failed: Some(f.id),
-                source: f.source,
-                target_id: f.planned.target_id.clone(),
-                target_name: format!("{} {}", f.planned.action, f.planned.target_name),
-                items: vec![(RETRY, retry), (DISCARD, Availability::Ready)],
+                title: target_name.clone(),
+                items: vec![item(RETRY, retry), item(DISCARD, Availability::Ready)],
                 selected: 0,
             }));
         }
@@ -418,17 +527,17 @@ fn actions_menu(model: &mut Model) {
     }
     toast(
         model,
-        "nothing here has actions: select a campaign (2) or a failed action (4)",
+        "nothing here has actions: select a campaign (2), an alert (3) or a failed action (4)",
         false,
     );
 }
 
 fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
-    let Some((spec, availability)) = menu.items.get(menu.selected).cloned() else {
+    let Some(item) = menu.items.get(menu.selected).cloned() else {
         return Vec::new();
     };
-    if let Availability::Disabled(why) = availability {
-        toast(model, format!("{}: {why}", spec.name), true);
+    if let Availability::Disabled(why) = &item.availability {
+        toast(model, format!("{}: {why}", item.spec.name), true);
         model.overlay = Some(Overlay::ActionMenu(menu));
         return Vec::new();
     }
@@ -436,7 +545,7 @@ fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
         let Some(pos) = model.failed.iter().position(|f| f.id == failed_id) else {
             return Vec::new();
         };
-        if spec.name == DISCARD.name {
+        if item.spec.name == DISCARD.name {
             let f = model.failed.remove(pos);
             model.tasks_selected = model.tasks_selected.min(model.failed.len().saturating_sub(1));
             toast(
@@ -455,25 +564,199 @@ fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
         }
         return Vec::new();
     }
-    match spec.arg {
+    let Some(target) = item.target else {
+        return Vec::new();
+    };
+    match item.spec.arg {
         ArgKind::Time => {
             model.overlay = Some(Overlay::TimePrompt(TimePrompt {
-                source: menu.source,
-                action: spec.name,
-                target_id: menu.target_id,
-                target_name: menu.target_name,
+                source: item.source,
+                action: item.spec.name,
+                target,
+                target_name: item.target_name,
                 input: String::new(),
                 error: None,
             }));
             Vec::new()
         }
+        ArgKind::Owner | ArgKind::LifecycleStage => {
+            let options = picker_options(model, item.source, item.spec.arg);
+            if options.is_empty() {
+                toast(
+                    model,
+                    "nothing to choose from yet: the CRM's owners have not loaded",
+                    true,
+                );
+                return Vec::new();
+            }
+            model.overlay = Some(Overlay::Picker(Picker {
+                source: item.source,
+                action: item.spec.name,
+                arg: item.spec.arg,
+                target,
+                target_name: item.target_name,
+                options,
+                selected: 0,
+            }));
+            Vec::new()
+        }
         ArgKind::None => vec![Command::Plan {
-            source: menu.source,
-            action: spec.name.to_string(),
-            target_id: menu.target_id,
+            source: item.source,
+            action: item.spec.name.to_string(),
+            target,
             args: ActionArgs::default(),
         }],
     }
+}
+
+/// The values a picker offers: the CRM's active owners, or HubSpot's lifecycle stages.
+fn picker_options(model: &Model, source: usize, arg: ArgKind) -> Vec<(String, String)> {
+    match arg {
+        ArgKind::Owner => model
+            .sources
+            .get(source)
+            .and_then(|s| s.crm())
+            .map(|d| {
+                d.owners
+                    .iter()
+                    .filter(|o| !o.archived)
+                    .map(|o| (o.id.clone(), o.display_name()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ArgKind::LifecycleStage => sources::LIFECYCLE_STAGES
+            .iter()
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect(),
+        ArgKind::None | ArgKind::Time => Vec::new(),
+    }
+}
+
+fn submit_pick(picker: Picker) -> Vec<Command> {
+    let Some((value, _)) = picker.options.get(picker.selected) else {
+        return Vec::new();
+    };
+    let mut args = ActionArgs::default();
+    match picker.arg {
+        ArgKind::Owner => args.owner_id = Some(value.clone()),
+        ArgKind::LifecycleStage => args.lifecycle_stage = Some(value.clone()),
+        ArgKind::None | ArgKind::Time => {}
+    }
+    vec![Command::Plan {
+        source: picker.source,
+        action: picker.action.to_string(),
+        target: picker.target,
+        args,
+    }]
+}
+
+/// The actions that fix the selected alert's record: merging a duplicate
+/// group's pair, the contact's own actions, and the member's.
+fn alert_actions(model: &Model) -> Vec<MenuItem> {
+    let Some(alert) = alerts::current(model) else {
+        return Vec::new();
+    };
+    let Some(record) = current_record(model) else {
+        return Vec::new();
+    };
+    let readonly = |a: Availability| {
+        if model.readonly {
+            Availability::Disabled("read-only mode: writes are blocked".to_string())
+        } else {
+            a
+        }
+    };
+    let mut items = Vec::new();
+    let sides = alerts::sides(model, &record);
+    if let Some((crm_source, crm)) = alerts::crm(model) {
+        let kind = model.sources[crm_source].kind;
+        if matches!(alert.rule, Rule::DuplicateEmail | Rule::DuplicateNameCompany)
+            && let Some((primary, secondary)) = merge_pair(alert, crm, sides.contact.map(|c| c.id.as_str()))
+        {
+            let target = Target::Merge { primary, secondary };
+            for spec in sources::actions_for_target(kind, target) {
+                items.push(MenuItem {
+                    spec: *spec,
+                    availability: readonly(sources::availability(kind, spec.name, target)),
+                    source: crm_source,
+                    target: Some(PlanTarget::Merge {
+                        primary: primary.id.clone(),
+                        secondary: secondary.id.clone(),
+                    }),
+                    target_name: secondary.display_name(),
+                });
+            }
+        }
+        if let Some(c) = sides.contact {
+            let target = Target::Contact(c);
+            for spec in sources::actions_for_target(kind, target) {
+                items.push(MenuItem {
+                    spec: *spec,
+                    availability: readonly(sources::availability(kind, spec.name, target)),
+                    source: crm_source,
+                    target: Some(PlanTarget::Contact(c.id.clone())),
+                    target_name: c.display_name(),
+                });
+            }
+        }
+    }
+    if let Some((email_source, data)) = alerts::email(model) {
+        let kind = model.sources[email_source].kind;
+        for (_, member) in &sides.members {
+            let Some(list_id) = data
+                .members
+                .iter()
+                .find(|(_, ms)| ms.contains_key(&member.id))
+                .map(|(l, _)| l.as_str())
+            else {
+                continue;
+            };
+            let target = Target::Member { list_id, member };
+            for spec in sources::actions_for_target(kind, target) {
+                items.push(MenuItem {
+                    spec: *spec,
+                    availability: readonly(sources::availability(kind, spec.name, target)),
+                    source: email_source,
+                    target: Some(PlanTarget::Member {
+                        list_id: list_id.to_string(),
+                        hash: member.id.clone(),
+                    }),
+                    target_name: member.email.clone(),
+                });
+            }
+        }
+    }
+    items
+}
+
+/// The pair to merge in a duplicate group: the contact to keep is the most
+/// recently modified, then the most complete; the one merged into it is the
+/// selected record when that is not the keeper, else the next best.
+fn merge_pair<'a>(
+    alert: &Alert,
+    crm: &'a crate::model::CrmData,
+    selected: Option<&str>,
+) -> Option<(&'a crate::model::Contact, &'a crate::model::Contact)> {
+    let mut group: Vec<&crate::model::Contact> = alert
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            RecordRef::Contact { id } => crm.contacts.get(id),
+            _ => None,
+        })
+        .collect();
+    group.sort_by(|a, b| {
+        b.modified
+            .cmp(&a.modified)
+            .then(b.completeness().cmp(&a.completeness()))
+            .then(a.id.cmp(&b.id))
+    });
+    let primary = *group.first()?;
+    let secondary = match selected {
+        Some(id) if id != primary.id => group.iter().find(|c| c.id == id).copied(),
+        _ => group.get(1).copied(),
+    }?;
+    Some((primary, secondary))
 }
 
 fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
@@ -482,7 +765,7 @@ fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
         Ok(at) => vec![Command::Plan {
             source: prompt.source,
             action: prompt.action.to_string(),
-            target_id: prompt.target_id,
+            target: prompt.target,
             args: ActionArgs {
                 time: Some(at),
                 ..ActionArgs::default()
@@ -561,6 +844,107 @@ fn action_done(
     }
 }
 
+/// Snooze choices: label and seconds.
+pub const SNOOZES: [(&str, i64); 4] = [
+    ("1 hour", 3_600),
+    ("4 hours", 4 * 3_600),
+    ("1 day", 86_400),
+    ("1 week", 7 * 86_400),
+];
+
+fn in_alerts(model: &Model) -> bool {
+    matches!(model.screen, Screen::AlertDetail { .. }) || (model.screen == Screen::Grid && model.focus == Pane::Alerts)
+}
+
+/// A new evaluation: alerts that no longer fire are resolved and leave, and
+/// their saved states are dropped so a recurrence fires afresh.
+fn alerts_evaluated(model: &mut Model, at: jiff::Timestamp, firing: Vec<Alert>) -> Vec<Command> {
+    let gone: Vec<AlertId> = model
+        .alerts
+        .states
+        .keys()
+        .filter(|id| !firing.iter().any(|a| &a.id == *id))
+        .cloned()
+        .collect();
+    for id in &gone {
+        model.alerts.states.remove(id);
+    }
+    model.alerts.firing = firing;
+    model.alerts.evaluated_at = Some(at);
+    model.alerts.selected = model.alerts.selected.min(model.alerts.firing.len().saturating_sub(1));
+    if let Screen::AlertDetail { id } = &model.screen
+        && model.alerts.find(id).is_none()
+    {
+        toast(model, format!("alert {id} resolved"), false);
+        model.screen = Screen::Grid;
+    }
+    gone.into_iter().map(Command::ForgetAlertState).collect()
+}
+
+fn set_state(model: &mut Model, id: AlertId, state: AlertState) -> Vec<Command> {
+    model.alerts.states.insert(id.clone(), state);
+    vec![Command::SaveAlertState { id, state }]
+}
+
+fn acknowledge(model: &mut Model) -> Vec<Command> {
+    if !in_alerts(model) {
+        return Vec::new();
+    }
+    let Some(id) = alerts::current(model).map(|a| a.id.clone()) else {
+        return Vec::new();
+    };
+    if matches!(model.alerts.state(&id, model.now), AlertState::Acknowledged { .. }) {
+        model.alerts.states.remove(&id);
+        toast(model, "acknowledgement withdrawn: firing again", false);
+        return vec![Command::ForgetAlertState(id)];
+    }
+    toast(model, "acknowledged", false);
+    let at = model.now;
+    set_state(model, id, AlertState::Acknowledged { at })
+}
+
+/// The record under the cursor: the detail's selected record, else the alert's first.
+fn current_record(model: &Model) -> Option<RecordRef> {
+    let a = alerts::current(model)?;
+    let i = if matches!(model.screen, Screen::AlertDetail { .. }) {
+        model.alerts.record
+    } else {
+        0
+    };
+    a.records.get(i.min(a.records.len().saturating_sub(1))).cloned()
+}
+
+fn open_link(model: &mut Model) -> Vec<Command> {
+    if !in_alerts(model) {
+        return Vec::new();
+    }
+    let Some(record) = current_record(model) else {
+        return Vec::new();
+    };
+    match alerts::web_url(model, &record) {
+        Ok(url) => {
+            toast(model, url.clone(), false);
+            vec![Command::Hyperlink(url)]
+        }
+        Err(why) => {
+            toast(model, why, true);
+            Vec::new()
+        }
+    }
+}
+
+fn copy_id(model: &mut Model) -> Vec<Command> {
+    if !in_alerts(model) {
+        return Vec::new();
+    }
+    let Some(record) = current_record(model) else {
+        return Vec::new();
+    };
+    let id = alerts::record_id(&record);
+    toast(model, format!("copied {id} (OSC 52)"), false);
+    vec![Command::Copy(id)]
+}
+
 fn run_palette(model: &mut Model, action: PaletteAction) -> Vec<Command> {
     match action {
         PaletteAction::Focus(pane) => {
@@ -570,16 +954,20 @@ fn run_palette(model: &mut Model, action: PaletteAction) -> Vec<Command> {
         PaletteAction::User(a) => apply(model, a),
         PaletteAction::Campaign {
             source,
-            target_id,
+            target,
             target_name,
             spec,
         } => {
             let menu = ActionMenu {
                 failed: None,
-                source,
-                target_id,
-                target_name,
-                items: vec![(spec, Availability::Ready)],
+                title: target_name.clone(),
+                items: vec![MenuItem {
+                    spec,
+                    availability: Availability::Ready,
+                    source,
+                    target: Some(target),
+                    target_name,
+                }],
                 selected: 0,
             };
             choose(model, menu)
@@ -938,12 +1326,12 @@ mod tests {
             let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
                 panic!("no menu: {:?}", m.overlay)
             };
-            assert_eq!(menu.target_id, "c1");
+            assert_eq!(menu.items[0].target, Some(PlanTarget::Campaign("c1".into())));
             let ready: Vec<&str> = menu
                 .items
                 .iter()
-                .filter(|(_, a)| *a == Availability::Ready)
-                .map(|(s, _)| s.name)
+                .filter(|i| i.availability == Availability::Ready)
+                .map(|i| i.spec.name)
                 .collect();
             assert_eq!(ready, ["schedule", "test", "replicate"]);
             // A disabled action says why and stays in the menu.
@@ -968,7 +1356,7 @@ mod tests {
             assert!(
                 menu.items
                     .iter()
-                    .all(|(_, a)| matches!(a, Availability::Disabled(w) if w.contains("read-only")))
+                    .all(|i| matches!(&i.availability, Availability::Disabled(w) if w.contains("read-only")))
             );
             assert!(key(&mut m, KeyCode::Enter).is_empty(), "nothing is planned");
         }
@@ -996,7 +1384,7 @@ mod tests {
                 vec![Command::Plan {
                     source: 0,
                     action: "schedule".into(),
-                    target_id: "c1".into(),
+                    target: PlanTarget::Campaign("c1".into()),
                     args: ActionArgs {
                         time: Some(expected_time),
                         ..ActionArgs::default()
@@ -1114,7 +1502,7 @@ mod tests {
                 panic!("no menu")
             };
             assert_eq!(
-                menu.items.iter().map(|(s, _)| s.name).collect::<Vec<_>>(),
+                menu.items.iter().map(|i| i.spec.name).collect::<Vec<_>>(),
                 ["retry", "discard"]
             );
             key(&mut m, KeyCode::Enter); // retry: confirm again, showing the same request
@@ -1195,7 +1583,7 @@ mod tests {
             let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
                 panic!("no menu")
             };
-            assert_eq!(menu.target_id, "c3");
+            assert_eq!(menu.items[0].target, Some(PlanTarget::Campaign("c3".into())));
         }
 
         #[test]
@@ -1212,6 +1600,283 @@ mod tests {
             assert!(m.toast.is_some());
             update(&mut m, Msg::Tick(t(30)));
             assert!(m.toast.is_none());
+        }
+    }
+
+    mod alert_states {
+        use super::*;
+        use crate::app::model::Overlay;
+        use crate::model::{Alert, AlertId, AlertState, RecordRef, Rule, Severity};
+
+        fn alert(id: &str, severity: Severity) -> Alert {
+            Alert {
+                id: AlertId(id.into()),
+                rule: Rule::DuplicateEmail,
+                severity,
+                summary: format!("about {id}"),
+                records: vec![
+                    RecordRef::Contact { id: "1".into() },
+                    RecordRef::Contact { id: "2".into() },
+                ],
+            }
+        }
+
+        fn with_alerts() -> Model {
+            let mut m = model();
+            update(
+                &mut m,
+                Msg::Alerts {
+                    at: t(0),
+                    alerts: vec![alert("a", Severity::Critical), alert("b", Severity::Warning)],
+                },
+            );
+            key(&mut m, KeyCode::Char('3'));
+            m
+        }
+
+        #[test]
+        fn a_acknowledges_saves_and_toggles_back() {
+            let mut m = with_alerts();
+            let cmds = key(&mut m, KeyCode::Char('a'));
+            assert_eq!(
+                cmds,
+                vec![Command::SaveAlertState {
+                    id: AlertId("a".into()),
+                    state: AlertState::Acknowledged { at: t(0) }
+                }]
+            );
+            let order: Vec<&str> = m.alerts.ordered(m.now).iter().map(|a| a.id.0.as_str()).collect();
+            assert_eq!(order, ["b", "a"], "acknowledged alerts sink below firing ones");
+            // The selection stays on row 0, now "b"; go back to "a" and withdraw.
+            key(&mut m, KeyCode::Down);
+            assert_eq!(
+                key(&mut m, KeyCode::Char('a')),
+                vec![Command::ForgetAlertState(AlertId("a".into()))]
+            );
+            assert_eq!(m.alerts.state(&AlertId("a".into()), m.now), AlertState::Firing);
+        }
+
+        #[test]
+        fn s_snoozes_for_a_chosen_time_and_the_snooze_runs_out() {
+            let mut m = with_alerts();
+            key(&mut m, KeyCode::Char('s'));
+            assert!(matches!(m.overlay, Some(Overlay::Snooze { .. })), "{:?}", m.overlay);
+            key(&mut m, KeyCode::Down); // 4 hours
+            let cmds = key(&mut m, KeyCode::Enter);
+            let until = t(4 * 3600);
+            assert_eq!(
+                cmds,
+                vec![Command::SaveAlertState {
+                    id: AlertId("a".into()),
+                    state: AlertState::Snoozed { until }
+                }]
+            );
+            update(&mut m, Msg::Tick(t(4 * 3600 - 1)));
+            assert!(matches!(
+                m.alerts.state(&AlertId("a".into()), m.now),
+                AlertState::Snoozed { .. }
+            ));
+            update(&mut m, Msg::Tick(t(4 * 3600)));
+            assert_eq!(
+                m.alerts.state(&AlertId("a".into()), m.now),
+                AlertState::Firing,
+                "fires again when the snooze ends"
+            );
+        }
+
+        #[test]
+        fn resolved_alerts_leave_and_their_states_are_forgotten() {
+            let mut m = with_alerts();
+            key(&mut m, KeyCode::Char('a'));
+            key(&mut m, KeyCode::Enter); // open "b" (row 0 after a sank)
+            assert!(matches!(m.screen, Screen::AlertDetail { .. }));
+            let cmds = update(
+                &mut m,
+                Msg::Alerts {
+                    at: t(60),
+                    alerts: vec![],
+                },
+            );
+            assert_eq!(cmds, vec![Command::ForgetAlertState(AlertId("a".into()))]);
+            assert!(m.alerts.firing.is_empty() && m.alerts.states.is_empty());
+            assert_eq!(m.screen, Screen::Grid, "the detail of a resolved alert closes");
+            assert!(m.toast.as_ref().is_some_and(|t| t.text.contains("resolved")));
+        }
+
+        #[test]
+        fn identity_keeps_the_state_across_evaluations() {
+            let mut m = with_alerts();
+            key(&mut m, KeyCode::Char('a'));
+            let cmds = update(
+                &mut m,
+                Msg::Alerts {
+                    at: t(60),
+                    alerts: vec![alert("b", Severity::Warning), alert("a", Severity::Critical)],
+                },
+            );
+            assert!(cmds.is_empty(), "nothing resolved");
+            assert!(matches!(
+                m.alerts.state(&AlertId("a".into()), m.now),
+                AlertState::Acknowledged { .. }
+            ));
+        }
+
+        #[test]
+        fn y_copies_and_o_needs_a_known_portal() {
+            let mut m = with_alerts();
+            assert_eq!(key(&mut m, KeyCode::Char('y')), vec![Command::Copy("1".into())]);
+            assert!(key(&mut m, KeyCode::Char('o')).is_empty());
+            assert!(
+                m.toast
+                    .as_ref()
+                    .is_some_and(|t| t.error && t.text.contains("portal id"))
+            );
+        }
+
+        #[test]
+        fn detail_walks_the_records() {
+            let mut m = with_alerts();
+            key(&mut m, KeyCode::Enter);
+            key(&mut m, KeyCode::Down);
+            assert_eq!(m.alerts.record, 1);
+            key(&mut m, KeyCode::Down);
+            assert_eq!(m.alerts.record, 1, "stays on the last record");
+            assert_eq!(key(&mut m, KeyCode::Char('y')), vec![Command::Copy("2".into())]);
+        }
+    }
+
+    mod alert_actions {
+        use std::sync::Arc;
+
+        use super::*;
+        use crate::app::model::Overlay;
+        use crate::model::{Alert, AlertId, Contact, CrmData, Owner, RecordRef, Rule, Severity};
+        use crate::sources::SourceData;
+
+        fn contact(id: &str, modified: i64) -> Contact {
+            Contact {
+                id: id.into(),
+                email: Some("ann@x.example".into()),
+                firstname: Some("Ann".into()),
+                modified: Some(t(modified)),
+                ..Contact::default()
+            }
+        }
+
+        /// hs (source 1) holds two duplicates; contact 2 is the newer.
+        fn with_duplicates() -> Model {
+            let mut m = model();
+            let crm = CrmData {
+                contacts: [contact("1", -100), contact("2", -10)]
+                    .into_iter()
+                    .map(|c| (c.id.clone(), c))
+                    .collect(),
+                owners: vec![Owner {
+                    id: "7".into(),
+                    first_name: Some("Bo".into()),
+                    ..Owner::default()
+                }],
+                ..CrmData::default()
+            };
+            m.sources[1].data = Some((SourceData::Crm(Arc::new(crm)), t(0)));
+            let alert = Alert {
+                id: AlertId("duplicate_email:ann@x.example".into()),
+                rule: Rule::DuplicateEmail,
+                severity: Severity::Warning,
+                summary: "2 contacts share ann@x.example".into(),
+                records: vec![
+                    RecordRef::Contact { id: "1".into() },
+                    RecordRef::Contact { id: "2".into() },
+                ],
+            };
+            update(
+                &mut m,
+                Msg::Alerts {
+                    at: t(0),
+                    alerts: vec![alert],
+                },
+            );
+            key(&mut m, KeyCode::Char('3'));
+            key(&mut m, KeyCode::Enter);
+            m
+        }
+
+        #[test]
+        fn merge_keeps_the_most_recently_modified_contact() {
+            let mut m = with_duplicates();
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu: {:?}", m.overlay)
+            };
+            let merge = menu
+                .items
+                .iter()
+                .find(|i| i.spec.name == "merge")
+                .expect("merge offered");
+            assert_eq!(
+                merge.target,
+                Some(PlanTarget::Merge {
+                    primary: "2".into(),
+                    secondary: "1".into()
+                })
+            );
+            assert!(merge.spec.irreversible);
+            let names: Vec<&str> = menu.items.iter().map(|i| i.spec.name).collect();
+            assert_eq!(names, ["merge", "assign-owner", "set-lifecycle-stage", "opt-out"]);
+            // Selecting the keeper itself still merges the other one into it.
+            key(&mut m, KeyCode::Esc);
+            key(&mut m, KeyCode::Down);
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert_eq!(
+                menu.items[0].target,
+                Some(PlanTarget::Merge {
+                    primary: "2".into(),
+                    secondary: "1".into()
+                })
+            );
+        }
+
+        #[test]
+        fn assign_owner_picks_from_the_crms_owners() {
+            let mut m = with_duplicates();
+            key(&mut m, KeyCode::Char('x'));
+            key(&mut m, KeyCode::Down); // assign-owner
+            key(&mut m, KeyCode::Enter);
+            let Some(Overlay::Picker(p)) = &m.overlay else {
+                panic!("no picker: {:?}", m.overlay)
+            };
+            assert_eq!(p.options, vec![("7".to_string(), "Bo".to_string())]);
+            let cmds = key(&mut m, KeyCode::Enter);
+            assert_eq!(
+                cmds,
+                vec![Command::Plan {
+                    source: 1,
+                    action: "assign-owner".into(),
+                    target: PlanTarget::Contact("1".into()),
+                    args: ActionArgs {
+                        owner_id: Some("7".into()),
+                        ..ActionArgs::default()
+                    },
+                }]
+            );
+        }
+
+        #[test]
+        fn read_only_disables_the_fixes_too() {
+            let mut m = with_duplicates();
+            m.readonly = true;
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert!(
+                menu.items
+                    .iter()
+                    .all(|i| matches!(&i.availability, Availability::Disabled(w) if w.contains("read-only")))
+            );
         }
     }
 }

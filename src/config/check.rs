@@ -8,10 +8,10 @@ use secrecy::SecretString;
 use url::{Host, Url};
 
 use super::{
-    Config, ConfigError, PipelineConfig, Position, SecretRef, SourceConfig, SourceSettings, format_duration,
-    format_rate, mailchimp_base_url,
+    Config, ConfigError, PipelineConfig, Position, QualityConfig, SecretRef, SourceConfig, SourceSettings, format_age,
+    format_duration, format_rate, mailchimp_base_url,
 };
-use crate::model::SourceKind;
+use crate::model::{Rule, SourceKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
@@ -21,6 +21,9 @@ pub struct CheckReport {
     /// What `[pipeline]` amounts to: thresholds in force and how many
     /// campaigns have economics.
     pub pipeline: String,
+    /// What `[quality]` amounts to: the staleness age, rules switched off,
+    /// severities changed.
+    pub quality: String,
     /// Worth knowing, not failures.
     pub warnings: Vec<String>,
 }
@@ -85,6 +88,7 @@ pub(crate) fn check_with(
         title: config.title.clone(),
         sources,
         pipeline: pipeline_summary(&config.pipeline),
+        quality: quality_summary(&config.quality),
         warnings,
     }
 }
@@ -127,9 +131,19 @@ fn check_source(
             n => count(n, "test email"),
         });
     }
-    if let SourceSettings::Hubspot { tier, rate_limit, .. } = &source.settings {
+    if let SourceSettings::Hubspot {
+        tier,
+        rate_limit,
+        round_robin,
+        ..
+    } = &source.settings
+    {
         let limit = rate_limit.unwrap_or_else(|| tier.published_limit());
         notes.push(format!("{} tier, {limit}", tier.key()));
+        notes.push(match round_robin.len() {
+            0 => "no round_robin owners (assign round-robin needs them)".to_owned(),
+            n => format!("round-robin over {}", count(n, "owner")),
+        });
     }
     SourceCheck {
         name: source.name.clone(),
@@ -161,6 +175,29 @@ fn pipeline_summary(pipeline: &PipelineConfig) -> String {
         }
     };
     format!("thresholds {}; {economics}", limits.join(", "))
+}
+
+/// "stale after 180d; all 12 rules on" or
+/// "stale after 90d; 2 of 12 rules off: plus_addressing, stale_record; severity: missing_owner critical".
+fn quality_summary(quality: &QualityConfig) -> String {
+    let total = Rule::ALL.len();
+    let mut parts = vec![format!("stale after {}", format_age(quality.stale_after))];
+    if quality.disabled.is_empty() {
+        parts.push(format!("all {total} rules on"));
+    } else {
+        let off: Vec<&str> = quality.disabled.iter().map(|r| r.key()).collect();
+        parts.push(format!("{} of {total} rules off: {}", off.len(), off.join(", ")));
+    }
+    let changed: Vec<String> = quality
+        .severity
+        .iter()
+        .filter(|(rule, _)| !quality.disabled.contains(rule))
+        .map(|(rule, severity)| format!("{} {}", rule.key(), severity.label()))
+        .collect();
+    if !changed.is_empty() {
+        parts.push(format!("severity: {}", changed.join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// "1 campaign", "2 campaigns".
@@ -236,6 +273,7 @@ impl fmt::Display for CheckReport {
             writeln!(f, "{}", line.trim_end())?;
         }
         writeln!(f, "pipeline: {}", self.pipeline)?;
+        writeln!(f, "quality: {}", self.quality)?;
         for warning in &self.warnings {
             writeln!(f, "warn  {warning}")?;
         }

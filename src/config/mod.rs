@@ -4,6 +4,7 @@
 //! message is ours: it names the file, line, column and field, and never echoes
 //! source text (an inline secret must not end up in a terminal or a CI log).
 
+mod age;
 mod check;
 mod duration;
 mod email;
@@ -25,6 +26,7 @@ use url::Url;
 
 use crate::model::SourceKind;
 
+pub use age::{AgeError, format_age, parse_age};
 pub use check::{CheckReport, SourceCheck, check};
 pub use duration::{DurationError, format_duration, parse_duration};
 pub use errors::{ConfigError, Problem};

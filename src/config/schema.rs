@@ -4,7 +4,7 @@ use crate::model::SourceKind;
 
 use SourceKind::{Http, Hubspot, Mailchimp, Wordpress};
 
-pub(crate) const TOP_KEYS: &[&str] = &["title", "readonly", "defaults", "source", "pipeline"];
+pub(crate) const TOP_KEYS: &[&str] = &["title", "readonly", "defaults", "source", "pipeline", "quality"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["interval", "timeout", "slow"];
 pub(crate) const PIPELINE_KEYS: &[&str] = &["thresholds", "campaign"];
 pub(crate) const THRESHOLD_KEYS: &[&str] = &[
@@ -15,6 +15,9 @@ pub(crate) const THRESHOLD_KEYS: &[&str] = &[
     "click_rate_min",
 ];
 pub(crate) const CAMPAIGN_KEYS: &[&str] = &["id", "cost", "revenue"];
+pub(crate) const QUALITY_KEYS: &[&str] = &["stale_after", "rules"];
+/// Keys of one `[quality.rules.<rule>]` table.
+pub(crate) const RULE_KEYS: &[&str] = &["enabled", "severity"];
 pub(crate) const SECRET_KEYS: &[&str] = &["env", "file"];
 
 /// A `[[source]]` key and the kinds that accept it.
@@ -69,6 +72,10 @@ pub(crate) const SOURCE_FIELDS: &[FieldSpec] = &[
     },
     FieldSpec {
         key: "rate_limit",
+        kinds: &[Hubspot],
+    },
+    FieldSpec {
+        key: "round_robin",
         kinds: &[Hubspot],
     },
     FieldSpec {

@@ -3,6 +3,8 @@
 //! free text: only the key, the position and the problem.
 
 mod pipeline;
+mod quality;
+mod round_robin;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -15,11 +17,11 @@ use url::Url;
 
 use super::duration::parse_duration;
 use super::email::is_plausible_email;
-use super::schema::{self, DEFAULTS_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
+use super::schema::{self, DEFAULTS_KEYS, QUALITY_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
 use super::secrets::expand_path;
 use super::{
     Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, PipelineConfig,
-    Position, Problem, RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
+    Position, Problem, QualityConfig, RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
 };
 use crate::model::SourceKind;
 
@@ -130,6 +132,7 @@ struct RawSource {
     token: Option<SecretRef>,
     tier: Option<HubspotTier>,
     rate_limit: Option<RateLimitSpec>,
+    round_robin: Option<Vec<String>>,
     user: Option<String>,
     app_password: Option<SecretRef>,
     url: Option<Url>,
@@ -192,6 +195,7 @@ impl<'a> Validator<'a> {
         };
         let mut sources = None;
         let mut pipeline = PipelineConfig::default();
+        let mut quality = QualityConfig::default();
         for e in entries(table) {
             match e.key {
                 "title" => title = self.text_value("title", e.value),
@@ -199,6 +203,7 @@ impl<'a> Validator<'a> {
                 "defaults" => self.defaults(e.value, &mut timing),
                 "source" => sources = Some(e.value),
                 "pipeline" => pipeline = self.pipeline(e.value),
+                "quality" => quality = self.quality(e.value),
                 _ => self.unknown_top_key(&e),
             }
         }
@@ -215,7 +220,7 @@ impl<'a> Validator<'a> {
             sources,
             secret_sites: std::mem::take(&mut self.secret_sites),
             pipeline,
-            quality: crate::config::QualityConfig::default(),
+            quality,
         }
     }
 
@@ -233,6 +238,8 @@ impl<'a> Validator<'a> {
             "`campaign` is not a top-level key; write campaign costs as [[pipeline.campaign]] tables".to_owned()
         } else if e.key == "thresholds" {
             "`thresholds` is not a top-level key; write the table as [pipeline.thresholds]".to_owned()
+        } else if QUALITY_KEYS.contains(&e.key) {
+            format!("`{}` is not a top-level key; put it under [quality]", e.key)
         } else if THRESHOLD_KEYS.contains(&e.key) {
             format!("`{}` is not a top-level key; put it under [pipeline.thresholds]", e.key)
         } else {
@@ -438,7 +445,7 @@ impl<'a> Validator<'a> {
                 test_emails: raw.test_emails.unwrap_or_default(),
             },
             SourceKind::Hubspot => SourceSettings::Hubspot {
-                round_robin: Vec::new(),
+                round_robin: raw.round_robin.unwrap_or_default(),
                 token: raw.token?,
                 tier: raw.tier.unwrap_or_default(),
                 rate_limit: raw.rate_limit,
@@ -577,6 +584,7 @@ impl<'a> Validator<'a> {
             "test_emails" => raw.test_emails = self.emails(field, e.value),
             "tier" => raw.tier = self.tier(field, e.value),
             "rate_limit" => raw.rate_limit = self.rate_limit(field, e.value),
+            "round_robin" => raw.round_robin = self.owners(field, e.value),
             "user" => raw.user = self.text_value(field, e.value),
             "expect_body" => raw.expect_body = self.text_value(field, e.value),
             "expect_status" => raw.expect_status = self.status(field, e.value),

@@ -4,21 +4,19 @@
 //! fixed order, so adding data to one vendor later does not change the
 //! credentials or another vendor's records for the same seed.
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
 use super::creds::Credentials;
-use super::mailchimp::seed::{self, KnownPerson};
+use super::hubspot::records::HubspotData;
+use super::hubspot::seed as hubspot_seed;
+use super::mailchimp::seed;
 use super::mailchimp::store::MailchimpData;
 
-/// Number of HubSpot contacts in the base data set.
-const CONTACTS: usize = 25;
-/// 2023-01-01T00:00:00Z: generated dates are offsets from a fixed instant,
-/// never from the clock, so a seed always yields the same records.
+/// 2023-01-01T00:00:00Z: the account's dates are offsets from a fixed
+/// instant, never from the clock, so a seed always yields the same account.
 const EPOCH_MS: i64 = 1_672_531_200_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -37,13 +35,13 @@ impl Seeded {
         let mut master = StdRng::seed_from_u64(seed);
         let creds = Credentials::generate(&mut StdRng::from_rng(&mut master));
         let mailchimp = MailchimpAccount::generate(&mut StdRng::from_rng(&mut master));
-        let hubspot = HubspotData::generate(&mut StdRng::from_rng(&mut master));
-        let known: Vec<KnownPerson> = hubspot.contacts.iter().filter_map(Contact::person).collect();
-        let mailchimp_data = seed::generate(&mut StdRng::from_rng(&mut master), floor_hour(start), &known);
+        let anchor = floor_hour(start);
+        let hubspot = hubspot_seed::generate(&mut StdRng::from_rng(&mut master), anchor);
+        let mailchimp_data = seed::generate(&mut StdRng::from_rng(&mut master), anchor, &hubspot.newsletter);
         Seeded {
             creds,
             mailchimp,
-            hubspot,
+            hubspot: hubspot.data,
             mailchimp_data,
         }
     }
@@ -90,87 +88,8 @@ impl MailchimpAccount {
     }
 }
 
-/// HubSpot CRM records, ordered by id. Later issues add deals, tasks and
-/// many more contacts here.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HubspotData {
-    pub(crate) contacts: Vec<Contact>,
-}
-
-/// A CRM object as HubSpot stores it: string (or null) properties plus metadata.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Contact {
-    pub(crate) id: u64,
-    pub(crate) properties: BTreeMap<String, Option<String>>,
-    pub(crate) created_at: String,
-    pub(crate) updated_at: String,
-    pub(crate) archived: bool,
-}
-
-impl HubspotData {
-    fn generate(rng: &mut StdRng) -> HubspotData {
-        let contacts = (1..=CONTACTS as u64).map(|id| Contact::generate(rng, id)).collect();
-        HubspotData { contacts }
-    }
-}
-
-impl Contact {
-    fn person(&self) -> Option<KnownPerson> {
-        let get = |name: &str| self.properties.get(name).cloned().flatten();
-        Some(KnownPerson {
-            first_name: get("firstname").unwrap_or_default(),
-            last_name: get("lastname").unwrap_or_default(),
-            email: get("email")?,
-        })
-    }
-
-    fn generate(rng: &mut StdRng, id: u64) -> Contact {
-        let first = pick(rng, FIRST_NAMES);
-        let last = pick(rng, LAST_NAMES);
-        let (company, domain) = *COMPANIES.choose(rng).unwrap_or(&COMPANIES[0]);
-        let email = format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase());
-        let created = EPOCH_MS + rng.random_range(0..540 * DAY_MS);
-        let modified = created + rng.random_range(0..180 * DAY_MS);
-        let (created, modified) = (hubspot_time(created), hubspot_time(modified));
-        let stage = pick(rng, LIFECYCLE_STAGES);
-        let owner = pick(rng, OWNER_IDS);
-        let opted_out = rng.random_bool(0.1);
-
-        let mut properties = BTreeMap::new();
-        let mut set = |name: &str, value: &str| {
-            properties.insert(name.to_owned(), Some(value.to_owned()));
-        };
-        set("email", &email);
-        set("firstname", first);
-        set("lastname", last);
-        set("company", company);
-        set("lifecyclestage", stage);
-        set("hubspot_owner_id", owner);
-        set("hs_email_optout", if opted_out { "true" } else { "false" });
-        set("createdate", &created);
-        set("lastmodifieddate", &modified);
-        set("hs_lastmodifieddate", &modified);
-        set("hs_object_id", &id.to_string());
-        Contact {
-            id,
-            properties,
-            created_at: created,
-            updated_at: modified,
-            archived: false,
-        }
-    }
-}
-
 fn pick(rng: &mut StdRng, from: &[&'static str]) -> &'static str {
     from.choose(rng).copied().unwrap_or_default()
-}
-
-/// HubSpot's format: RFC 3339 UTC with milliseconds, `2024-03-14T09:21:33.123Z`.
-fn hubspot_time(ms: i64) -> String {
-    Timestamp::from_millisecond(ms)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }
 
 /// Mailchimp's format: `2024-03-14T09:21:33+00:00`.
@@ -209,27 +128,6 @@ const LAST_NAMES: &[&str] = &[
     "Varga",
 ];
 
-/// Company names with their mail domains (reserved `.example` names).
-const COMPANIES: &[(&str, &str)] = &[
-    ("Globex", "globex.example"),
-    ("Initech", "initech.example"),
-    ("Umbrella Retail", "umbrella.example"),
-    ("Hooli", "hooli.example"),
-    ("Vandelay Industries", "vandelay.example"),
-    ("Stark Logistics", "stark.example"),
-];
-
-const LIFECYCLE_STAGES: &[&str] = &[
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-];
-
-const OWNER_IDS: &[&str] = &["71234501", "71234502", "71234503"];
-
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;
@@ -251,6 +149,42 @@ mod tests {
     }
 
     #[test]
+    fn only_the_planted_newsletter_people_overlap_with_mailchimp() {
+        use std::collections::HashMap;
+
+        let p = super::super::hubspot::seed::planted();
+        let s = Seeded::generate(8, "2025-06-18T14:00:00Z".parse().unwrap());
+        let contacts: HashMap<String, bool> = s
+            .hubspot
+            .contacts
+            .records
+            .values()
+            .filter(|r| !r.archived)
+            .filter_map(|r| {
+                Some((
+                    r.get("email")?.trim().to_lowercase(),
+                    r.get("hs_email_optout") == Some("true"),
+                ))
+            })
+            .collect();
+        let mut counts: HashMap<(usize, &str, bool), usize> = HashMap::new();
+        for (i, list) in s.mailchimp_data.lists.iter().enumerate() {
+            for m in &list.members {
+                if let Some(&opted_out) = contacts.get(&m.email.to_lowercase()) {
+                    *counts.entry((i, m.status.key(), opted_out)).or_default() += 1;
+                }
+            }
+        }
+        let expected = HashMap::from([
+            ((0, "unsubscribed", false), p.unsubscribed_still_marketable),
+            ((0, "cleaned", false), p.cleaned_still_active),
+            ((0, "unsubscribed", true), p.unsubscribed_and_opted_out),
+            ((0, "subscribed", false), p.newsletter_subscribed),
+        ]);
+        assert_eq!(counts, expected);
+    }
+
+    #[test]
     fn different_seed_different_data() {
         let start = Timestamp::UNIX_EPOCH;
         let (a, b) = (Seeded::generate(1, start), Seeded::generate(2, start));
@@ -263,21 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn contacts_are_ordered_and_consistent() {
-        let data = HubspotData::generate(&mut StdRng::seed_from_u64(5));
-        assert_eq!(data.contacts.len(), CONTACTS);
-        for (i, c) in data.contacts.iter().enumerate() {
-            assert_eq!(c.id, i as u64 + 1);
-            assert_eq!(c.properties["hs_object_id"].as_deref(), Some(c.id.to_string().as_str()));
-            assert!(c.updated_at >= c.created_at);
-            let email = c.properties["email"].as_deref().unwrap();
-            assert!(email.ends_with(".example") && email.contains('@'), "{email}");
-        }
-    }
-
-    #[test]
     fn times_use_the_vendor_formats() {
-        assert_eq!(hubspot_time(EPOCH_MS + 123), "2023-01-01T00:00:00.123Z");
         assert_eq!(mailchimp_time(EPOCH_MS), "2023-01-01T00:00:00+00:00");
     }
 }

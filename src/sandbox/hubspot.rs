@@ -1,36 +1,30 @@
-//! HubSpot CRM API v3 under `/hubspot`.
+//! HubSpot CRM API v3 under `/hubspot`: contacts and deals (list, read,
+//! search; contact update, batch update and merge), owners, deal pipelines
+//! and account details, over a seeded portal (see [`seed`] for the planted
+//! data-quality problems).
+
+mod api;
+pub(crate) mod records;
+mod search;
+pub(crate) mod seed;
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth;
-use super::data::{Contact, HubspotData};
 use super::faults::{self, FaultCtx};
 use super::hubspot_limits::{Admission, Limits, Policy};
 use super::source::Source;
-
-/// Returned when a request names no `properties`.
-const DEFAULT_PROPERTIES: [&str; 6] = [
-    "createdate",
-    "email",
-    "firstname",
-    "hs_object_id",
-    "lastmodifieddate",
-    "lastname",
-];
-/// Returned with every object, whatever `properties` asks for.
-const ALWAYS_PROPERTIES: [&str; 3] = ["createdate", "hs_object_id", "lastmodifieddate"];
-const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 100;
+use records::HubspotData;
 
 pub(crate) struct HubspotState {
     pub(crate) data: RwLock<HubspotData>,
@@ -63,8 +57,43 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         state: Arc::clone(&state),
         source: Source::Hubspot,
     };
+    let not_allowed = method_not_allowed;
     Router::new()
-        .route("/crm/v3/objects/contacts", get(list_contacts))
+        .route(
+            "/crm/v3/objects/contacts",
+            get(api::list_contacts).fallback(not_allowed),
+        )
+        .route(
+            "/crm/v3/objects/contacts/search",
+            post(api::search_contacts).fallback(not_allowed),
+        )
+        .route(
+            "/crm/v3/objects/contacts/batch/update",
+            post(api::batch_update_contacts).fallback(not_allowed),
+        )
+        .route(
+            "/crm/v3/objects/contacts/merge",
+            post(api::merge_contacts).fallback(not_allowed),
+        )
+        .route(
+            "/crm/v3/objects/contacts/{id}",
+            get(api::get_contact).patch(api::patch_contact).fallback(not_allowed),
+        )
+        .route("/crm/v3/objects/deals", get(api::list_deals).fallback(not_allowed))
+        .route(
+            "/crm/v3/objects/deals/search",
+            post(api::search_deals).fallback(not_allowed),
+        )
+        .route("/crm/v3/objects/deals/{id}", get(api::get_deal).fallback(not_allowed))
+        .route("/crm/v3/owners", get(api::list_owners).fallback(not_allowed))
+        .route(
+            "/crm/v3/pipelines/deals",
+            get(api::deal_pipelines).fallback(not_allowed),
+        )
+        .route(
+            "/account-info/v3/details",
+            get(api::account_details).fallback(not_allowed),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), rate_limit))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), require_token))
@@ -108,129 +137,34 @@ fn rate_limit_headers(headers: &mut HeaderMap, a: &Admission) {
     set("x-hubspot-ratelimit-daily-remaining", a.daily_remaining);
 }
 
-/// `GET /crm/v3/objects/contacts?limit&after&properties&archived`.
-async fn list_contacts(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let params = match ListParams::parse(query.as_deref().unwrap_or("")) {
-        Ok(params) => params,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message, "VALIDATION_ERROR"),
-    };
-    let data = state.hubspot.data.read().unwrap_or_else(PoisonError::into_inner);
-    let mut matching = data
-        .contacts
-        .iter()
-        .filter(|c| c.archived == params.archived && c.id >= params.after);
-    let page: Vec<Value> = matching
-        .by_ref()
-        .take(params.limit)
-        .map(|c| contact_json(c, &params.properties))
-        .collect();
-    let mut body = json!({ "results": page });
-    if let Some(next) = matching.next() {
-        let after = next.id.to_string();
-        let link = format!(
-            "{}/hubspot/crm/v3/objects/contacts?{}",
-            state.origin,
-            params.query_with_after(&after)
-        );
-        body["paging"] = json!({ "next": { "after": after, "link": link } });
-    }
-    Json(body).into_response()
-}
-
-struct ListParams {
-    limit: usize,
-    /// Smallest id to return; HubSpot's `after` cursor is the next record's id.
-    after: u64,
-    /// As given, for the `next.link`; empty for the default set.
-    properties: Vec<String>,
-    archived: bool,
-}
-
-impl ListParams {
-    fn parse(query: &str) -> Result<ListParams, String> {
-        let mut params = ListParams {
-            limit: DEFAULT_LIMIT,
-            after: 0,
-            properties: Vec::new(),
-            archived: false,
-        };
-        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                // Above the maximum HubSpot answers with its maximum page.
-                "limit" => {
-                    let limit: usize = value
-                        .parse()
-                        .map_err(|_| format!("limit must be a whole number, got {value:?}"))?;
-                    params.limit = limit.clamp(1, MAX_LIMIT);
-                }
-                "after" => {
-                    params.after = value
-                        .parse()
-                        .map_err(|_| format!("after must be a paging cursor, got {value:?}"))?;
-                }
-                "properties" => params.properties.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned),
-                ),
-                "archived" => params.archived = value.eq_ignore_ascii_case("true"),
-                _ => {}
-            }
-        }
-        Ok(params)
-    }
-
-    fn query_with_after(&self, after: &str) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("limit", &self.limit.to_string());
-        query.append_pair("after", after);
-        if !self.properties.is_empty() {
-            query.append_pair("properties", &self.properties.join(","));
-        }
-        if self.archived {
-            query.append_pair("archived", "true");
-        }
-        query.finish()
-    }
-}
-
-fn contact_json(contact: &Contact, requested: &[String]) -> Value {
-    let wanted: Vec<&str> = if requested.is_empty() {
-        DEFAULT_PROPERTIES.to_vec()
-    } else {
-        requested.iter().map(String::as_str).chain(ALWAYS_PROPERTIES).collect()
-    };
-    // Properties the record does not have are left out, not sent as null.
-    let properties: Map<String, Value> = wanted
-        .into_iter()
-        .filter_map(|name| {
-            let value = contact.properties.get(name)?;
-            Some((name.to_owned(), value.clone().map_or(Value::Null, Value::String)))
-        })
-        .collect();
-    json!({
-        "id": contact.id.to_string(),
-        "properties": properties,
-        "createdAt": contact.created_at,
-        "updatedAt": contact.updated_at,
-        "archived": contact.archived,
-    })
-}
-
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Resource not found", "OBJECT_NOT_FOUND")
 }
 
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HTTP method not allowed for this resource",
+        "VALIDATION_ERROR",
+    )
+}
+
 /// HubSpot's error shape: `{status, message, correlationId, category}`.
 fn error(status: StatusCode, message: &str, category: &str) -> Response {
-    let body = json!({
+    error_with(status, message, category, Value::Null)
+}
+
+/// [`error`] with more members (`errors`, `context`) from the object `extra`.
+fn error_with(status: StatusCode, message: &str, category: &str, extra: Value) -> Response {
+    let mut body = json!({
         "status": "error",
         "message": message,
         "correlationId": uuid::Uuid::new_v4().to_string(),
         "category": category,
     });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
     (status, Json(body)).into_response()
 }
 

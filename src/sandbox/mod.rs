@@ -14,7 +14,13 @@
 //!   `/lists/{id}`, `/lists/{id}/members`, `GET`/`PATCH
 //!   /lists/{id}/members/{subscriber_hash}` (count/offset paging, filters,
 //!   `fields`/`exclude_fields`; actions and PATCH change the sandbox's state)
-//! - `/hubspot/crm/v3/objects/contacts` (Bearer; 100 requests per rolling 10 s)
+//! - `/hubspot/crm/v3/objects/contacts` (GET list, `/{id}` GET and PATCH,
+//!   `/search`, `/batch/update`, `/merge`), `/hubspot/crm/v3/objects/deals`
+//!   (GET list with `associations=contacts`, `/{id}`, `/search`),
+//!   `/hubspot/crm/v3/owners`, `/hubspot/crm/v3/pipelines/deals`,
+//!   `/hubspot/account-info/v3/details` (Bearer; 100 requests per rolling
+//!   10 s; 20,000 seeded contacts with planted problems, see
+//!   [`hubspot_planted`]; writes change the sandbox's state)
 //! - `/wordpress/wp-json/` (public; Basic user and application password
 //!   checked whenever sent, as WordPress does)
 //! - `/website/`, `/website/health` (no auth)
@@ -54,11 +60,18 @@ use tokio_util::sync::CancellationToken;
 pub use config_out::render_config;
 pub use creds::{Credentials, MAILCHIMP_DATA_CENTER, WORDPRESS_USER};
 pub use faults::{FAULT_KINDS, Fault, FaultParseError, parse_fault_arg};
+pub use hubspot::seed::Planted as HubspotPlanted;
 pub use source::SOURCES;
 
 use data::Seeded;
 use faults::FaultTable;
 use source::Source;
+
+/// How many records carry each data-quality problem planted in the HubSpot
+/// sandbox: the same for every seed, so tests can assert exact counts.
+pub const fn hubspot_planted() -> HubspotPlanted {
+    hubspot::seed::planted()
+}
 
 /// How long [`Sandbox::shutdown`] waits for open requests before cutting them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

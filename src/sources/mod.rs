@@ -17,7 +17,7 @@ use secrecy::SecretString;
 
 pub use classify::{BodyVerdict, ProbeContext, classify, parse_json};
 pub use http_check::HttpCheck;
-pub use hubspot::{HUBSPOT_PROBE_PATH, Hubspot, hubspot_error};
+pub use hubspot::{HUBSPOT_PROBE_PATH, Hubspot, LIFECYCLE_STAGES, hubspot_error};
 pub use mailchimp::{Mailchimp, mailchimp_error};
 pub use urls::{NotABase, join};
 pub use wordpress::{Wordpress, wordpress_error};
@@ -80,12 +80,38 @@ pub trait Connector: Send + Sync {
     }
 }
 
-/// The actions a kind of source offers (empty for kinds without any yet).
+/// The actions a kind of source offers on its main records: Mailchimp's
+/// campaign actions, HubSpot's contact actions (merge included); empty for
+/// kinds without any yet. Mailchimp's member actions are not here, so
+/// campaign menus never show them: see [`actions_for_target`].
 pub fn actions_for(kind: SourceKind) -> &'static [ActionSpec] {
     match kind {
         SourceKind::Mailchimp => mailchimp::ACTIONS,
-        SourceKind::Hubspot | SourceKind::Wordpress | SourceKind::Http => &[],
+        SourceKind::Hubspot => hubspot::ACTIONS,
+        SourceKind::Wordpress | SourceKind::Http => &[],
     }
+}
+
+/// The actions a kind of source offers on this kind of target: the menu for
+/// a campaign, a contact, a pair of duplicate contacts or an audience member.
+pub fn actions_for_target(kind: SourceKind, target: Target<'_>) -> &'static [ActionSpec] {
+    match (kind, target) {
+        (SourceKind::Mailchimp, Target::Campaign(_)) => mailchimp::ACTIONS,
+        (SourceKind::Mailchimp, Target::Member { .. }) => mailchimp::MEMBER_ACTIONS,
+        (SourceKind::Hubspot, Target::Contact(_)) => hubspot::CONTACT_ACTIONS,
+        (SourceKind::Hubspot, Target::Merge { .. }) => hubspot::MERGE_ACTIONS,
+        _ => &[],
+    }
+}
+
+/// The action called `name` among everything `kind` offers, on any kind of
+/// target (for `mops act`, where the target comes after the name).
+pub fn find_action_spec(kind: SourceKind, name: &str) -> Option<&'static ActionSpec> {
+    let member: &'static [ActionSpec] = match kind {
+        SourceKind::Mailchimp => mailchimp::MEMBER_ACTIONS,
+        _ => &[],
+    };
+    actions_for(kind).iter().chain(member).find(|s| s.name == name)
 }
 
 /// Whether `action` can run on `target` now; pure, so the cockpit can grey out
@@ -93,6 +119,8 @@ pub fn actions_for(kind: SourceKind) -> &'static [ActionSpec] {
 pub fn availability(kind: SourceKind, action: &str, target: Target<'_>) -> Availability {
     match (kind, target) {
         (SourceKind::Mailchimp, Target::Campaign(c)) => mailchimp::availability(action, c),
+        (SourceKind::Mailchimp, Target::Member { member, .. }) => mailchimp::member_availability(action, member),
+        (SourceKind::Hubspot, target) => hubspot::availability(action, target),
         _ => Availability::Disabled(format!("{} has no action {action:?}", kind.label())),
     }
 }

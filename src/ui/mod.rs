@@ -1,5 +1,6 @@
 //! Drawing: `view` is a pure function of the model.
 
+pub mod alert;
 pub mod campaign;
 pub mod detail;
 pub mod help;
@@ -35,6 +36,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     match &model.screen {
         Screen::SourceDetail(i) => detail::render(model, *i, frame, body, &theme),
         Screen::CampaignDetail { source, id } => campaign::render(model, *source, id, frame, body, &theme),
+        Screen::AlertDetail { id } => alert::render(model, id, frame, body, &theme),
         Screen::Grid if model.zoomed => panes::render(model, model.focus, frame, body, &theme),
         Screen::Grid => {
             for (pane, rect) in Pane::ALL.iter().zip(layout::grid(body)) {

@@ -14,7 +14,7 @@ use super::widgets::truncate;
 use crate::actions::Availability;
 use crate::actions::time::until;
 use crate::app::Model;
-use crate::app::model::{ActionMenu, Confirm, Overlay, Palette, TimePrompt};
+use crate::app::model::{ActionMenu, Confirm, Overlay, Palette, Picker, TimePrompt};
 use crate::app::palette;
 
 pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -25,6 +25,8 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         Some(Overlay::TimePrompt(prompt)) => time_prompt(model, prompt, frame, area, theme),
         Some(Overlay::Confirm(confirm)) => confirm_popup(confirm, frame, area, theme),
         Some(Overlay::Palette(p)) => palette_popup(model, p, frame, area, theme),
+        Some(Overlay::Snooze { selected, .. }) => snooze(*selected, frame, area, theme),
+        Some(Overlay::Picker(p)) => picker(p, frame, area, theme),
     }
 }
 
@@ -99,13 +101,14 @@ pub fn wrap_text(text: &str, width: usize) -> Vec<String> {
 }
 
 fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let name_width = menu.items.iter().map(|(s, _)| s.name.len()).max().unwrap_or(0);
+    let name_width = menu.items.iter().map(|i| i.spec.name.len()).max().unwrap_or(0);
     let room = area.width.saturating_sub(8) as usize;
     let lines: Vec<Line> = menu
         .items
         .iter()
         .enumerate()
-        .map(|(i, (spec, availability))| {
+        .map(|(i, item)| {
+            let (spec, availability) = (&item.spec, &item.availability);
             let marker = if i == menu.selected { "▶ " } else { "  " };
             let (style, note) = match availability {
                 Availability::Ready => (Style::new(), spec.summary.to_string()),
@@ -123,17 +126,17 @@ fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) 
         .collect();
     let mut lines = lines;
     // The selected item in full: a reason cut short in its row reads whole here.
-    if let Some((spec, availability)) = menu.items.get(menu.selected) {
-        let full = match availability {
-            Availability::Ready => format!("{}: {}", spec.name, spec.summary),
-            Availability::Disabled(why) => format!("{}: unavailable: {why}", spec.name),
+    if let Some(item) = menu.items.get(menu.selected) {
+        let full = match &item.availability {
+            Availability::Ready => format!("{} {}: {}", item.spec.name, item.target_name, item.spec.summary),
+            Availability::Disabled(why) => format!("{} {}: unavailable: {why}", item.spec.name, item.target_name),
         };
         if full.chars().count() > room.saturating_sub(2) {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(full, theme.dim)));
         }
     }
-    let title = format!("Actions: {}", truncate(&menu.target_name, 40));
+    let title = format!("Actions: {}", truncate(&menu.title, 40));
     popup(
         frame,
         area,
@@ -224,6 +227,45 @@ fn confirm_popup(confirm: &Confirm, frame: &mut Frame, area: Rect, theme: &Theme
         format!("{}?", p.action)
     };
     popup(frame, area, title, lines, footer, area.width.saturating_sub(4), theme);
+}
+
+fn picker(p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let room = area.height.saturating_sub(4) as usize;
+    let selected = p.selected.min(p.options.len().saturating_sub(1));
+    let skip = (selected + 1).saturating_sub(room.max(1));
+    let lines: Vec<Line> = p
+        .options
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .take(room)
+        .map(|(i, (_, label))| {
+            let style = if i == selected { theme.selected } else { Style::new() };
+            Line::from(Span::styled(format!(" {label} "), style))
+        })
+        .collect();
+    let title = format!("{}: {}", p.action, truncate(&p.target_name, 30));
+    popup(
+        frame,
+        area,
+        title,
+        lines,
+        "↑↓ choose · Enter plan · Esc cancel",
+        60,
+        theme,
+    );
+}
+
+fn snooze(selected: usize, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines: Vec<Line> = crate::app::update::SNOOZES
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _))| {
+            let style = if i == selected { theme.selected } else { Style::new() };
+            Line::from(Span::styled(format!(" {label} "), style))
+        })
+        .collect();
+    popup(frame, area, "Snooze for".to_string(), lines, "Enter · Esc", 30, theme);
 }
 
 fn palette_popup(model: &Model, p: &Palette, frame: &mut Frame, area: Rect, theme: &Theme) {

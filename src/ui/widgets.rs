@@ -81,16 +81,19 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
         Some(Overlay::Help) => return vec![("Esc", "close help"), ("q", "quit")],
         Some(Overlay::ActionMenu(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "close")],
         Some(Overlay::Confirm(_) | Overlay::TimePrompt(_) | Overlay::Palette(_)) => return vec![("Esc", "cancel")],
+        Some(Overlay::Snooze { .. }) => return vec![("↑↓", "choose"), ("Enter", "snooze"), ("Esc", "cancel")],
+        Some(Overlay::Picker(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "cancel")],
         None => {}
     }
-    if model.pipeline.editing_filter {
+    if model.pipeline.editing_filter || model.alerts.editing_filter {
         return vec![("Enter", "keep filter"), ("Esc", "clear filter")];
     }
     let grid = model.screen == Screen::Grid;
     let applies = |scope: Scope| match scope {
         Scope::Global => true,
-        Scope::List => !grid || matches!(model.focus, Pane::Health | Pane::Pipeline | Pane::Tasks),
+        Scope::List => true,
         Scope::Pipeline => grid && model.focus == Pane::Pipeline,
+        Scope::Alerts => matches!(model.screen, Screen::AlertDetail { .. }) || (grid && model.focus == Pane::Alerts),
         Scope::Actionable => {
             matches!(model.screen, Screen::CampaignDetail { .. })
                 || (grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks))
@@ -99,9 +102,10 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
     let shown = |keys: &str| match keys {
         // Kept out of the bar for room; the help lists them.
         "Shift-Tab" | "g G" | "1-4" => false,
-        "Enter" => grid && matches!(model.focus, Pane::Health | Pane::Pipeline),
+        "Enter" => grid && matches!(model.focus, Pane::Health | Pane::Pipeline | Pane::Alerts),
         "z" => grid,
-        "Esc" => !grid || model.zoomed || !model.pipeline.filter.is_empty(),
+        "/" => grid && matches!(model.focus, Pane::Pipeline | Pane::Alerts),
+        "Esc" => !grid || model.zoomed || !model.pipeline.filter.is_empty() || !model.alerts.filter.is_empty(),
         _ => true,
     };
     let mut keys: Vec<(&str, &str)> = bindings()

@@ -220,3 +220,89 @@ pub fn pipeline_model() -> Model {
     model.focus = mops::app::Pane::Pipeline;
     model
 }
+
+/// The pipeline model plus CRM data and a set of alerts: a duplicate pair,
+/// a consent mismatch, unowned contacts, one acknowledged alert.
+pub fn alerts_model() -> Model {
+    use std::sync::Arc;
+
+    use mops::model::{Alert, AlertId, AlertState, Contact, CrmData, Owner, RecordRef, Rule, Severity};
+    use mops::sources::SourceData;
+
+    let mut model = pipeline_model();
+    let contact = |id: &str, email: &str, first: &str, last: &str, owner: Option<&str>| Contact {
+        id: id.to_string(),
+        email: Some(email.to_string()),
+        firstname: Some(first.to_string()),
+        lastname: Some(last.to_string()),
+        company: Some("Globex".to_string()),
+        lifecyclestage: Some("lead".to_string()),
+        owner_id: owner.map(str::to_string),
+        created: Some(at(-400 * 86_400)),
+        modified: Some(at(-3 * 86_400)),
+        email_optout: Some(false),
+    };
+    let contacts = [
+        contact("101", "ann.lee@globex.example", "Ann", "Lee", Some("7")),
+        contact("102", "Ann.Lee@globex.example ", "Ann", "Lee", None),
+        contact("103", "p0@example.com", "Pat", "Null", None),
+        contact("104", "p1@example.com", "Sam", "Ode", None),
+    ];
+    let crm = CrmData {
+        contacts: contacts.into_iter().map(|c| (c.id.clone(), c)).collect(),
+        owners: vec![Owner {
+            id: "7".to_string(),
+            email: Some("bo@acme.example".to_string()),
+            first_name: Some("Bo".to_string()),
+            last_name: Some("Diaz".to_string()),
+            archived: false,
+        }],
+        portal_id: Some("4242".to_string()),
+        ..CrmData::default()
+    };
+    model.sources[1].data = Some((SourceData::Crm(Arc::new(crm)), at(19 * 30)));
+    let alert = |id: &str, rule: Rule, severity: Severity, summary: &str, records: Vec<RecordRef>| Alert {
+        id: AlertId(id.to_string()),
+        rule,
+        severity,
+        summary: summary.to_string(),
+        records,
+    };
+    let contact_ref = |id: &str| RecordRef::Contact { id: id.to_string() };
+    model.alerts.firing = vec![
+        alert(
+            "duplicate_email:ann.lee@globex.example",
+            Rule::DuplicateEmail,
+            Severity::Warning,
+            "2 contacts share ann.lee@globex.example",
+            vec![contact_ref("101"), contact_ref("102")],
+        ),
+        alert(
+            "consent_mismatch:p0@example.com",
+            Rule::ConsentMismatch,
+            Severity::Critical,
+            "p0@example.com unsubscribed in Newsletter, still marketable in the CRM",
+            vec![
+                contact_ref("103"),
+                RecordRef::Member {
+                    list_id: "L1".to_string(),
+                    hash: "h0".to_string(),
+                },
+            ],
+        ),
+        alert(
+            "missing_owner",
+            Rule::MissingOwner,
+            Severity::Info,
+            "3 contacts have no owner",
+            vec![contact_ref("102"), contact_ref("103"), contact_ref("104")],
+        ),
+    ];
+    model.alerts.evaluated_at = Some(at(19 * 30));
+    model.alerts.states.insert(
+        AlertId("missing_owner".to_string()),
+        AlertState::Acknowledged { at: at(0) },
+    );
+    model.focus = mops::app::Pane::Alerts;
+    model
+}

@@ -24,12 +24,14 @@ const DAY: i64 = 24 * HOUR;
 const QUARTER: i64 = 15 * MINUTE;
 
 /// A person already in the CRM, added to the first audience so that email and
-/// CRM data overlap (consent checks need both sides).
+/// CRM data overlap (consent checks need both sides). The CRM seed decides
+/// their status here, so the planted consent mismatches have known counts.
 #[derive(Debug, Clone)]
 pub(crate) struct KnownPerson {
     pub(crate) first_name: String,
     pub(crate) last_name: String,
     pub(crate) email: String,
+    pub(crate) status: MemberStatus,
 }
 
 struct ListSpec {
@@ -446,15 +448,16 @@ fn generate_list(rng: &mut StdRng, clock: &Clock, spec: &ListSpec, known: &[Know
     let date_created = clock.anchor - rng.random_range(700..1400) * DAY;
     let mut members: Vec<Member> = Vec::with_capacity(spec.members);
     let mut seen = HashSet::new();
-    for (i, person) in known.iter().enumerate() {
-        // Planted: the first CRM people have left the email list.
-        let status = match i {
-            0 | 3 => MemberStatus::Unsubscribed,
-            1 => MemberStatus::Cleaned,
-            _ => MemberStatus::Subscribed,
-        };
+    for person in known {
         if seen.insert(person.email.to_lowercase()) {
-            let m = member(rng, clock, &person.first_name, &person.last_name, &person.email, status);
+            let m = member(
+                rng,
+                clock,
+                &person.first_name,
+                &person.last_name,
+                &person.email,
+                person.status,
+            );
             members.push(m);
         }
     }
@@ -793,14 +796,18 @@ mod tests {
 
     #[test]
     fn known_people_are_planted_in_the_first_list() {
-        let known: Vec<KnownPerson> = ["a.b@globex.example", "c.d@hooli.example"]
-            .iter()
-            .map(|e| KnownPerson {
-                first_name: "A".into(),
-                last_name: "B".into(),
-                email: (*e).into(),
-            })
-            .collect();
+        let known: Vec<KnownPerson> = [
+            ("a.b@globex.example", MemberStatus::Unsubscribed),
+            ("c.d@hooli.example", MemberStatus::Cleaned),
+        ]
+        .into_iter()
+        .map(|(email, status)| KnownPerson {
+            first_name: "A".into(),
+            last_name: "B".into(),
+            email: email.into(),
+            status,
+        })
+        .collect();
         let d = generate(&mut StdRng::seed_from_u64(4), anchor(), &known);
         let list = &d.lists[0];
         let a = list.member(&subscriber_hash("a.b@globex.example")).unwrap();

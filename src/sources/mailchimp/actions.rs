@@ -1,5 +1,6 @@
-//! Campaign actions: `POST {base}/campaigns/{id}/actions/<name>`, planned into
-//! the exact request (pure) and sent once.
+//! Campaign actions: `POST {base}/campaigns/{id}/actions/<name>`, and the
+//! member action `unsubscribe` (`PATCH {base}/lists/{list_id}/members/{hash}`),
+//! planned into the exact request (pure) and sent once.
 
 use std::time::Instant;
 
@@ -10,9 +11,46 @@ use url::Url;
 
 use super::{ACTIONS, availability, mailchimp_error};
 use crate::actions::time::{schedule_time, until};
-use crate::actions::{ActionArgs, ActionError, Availability, Outcome, PlannedAction, Target};
+use crate::actions::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome, PlannedAction, Target};
 use crate::http::{Auth, HttpError, Method, Request, SourceClient};
+use crate::model::{Member, MemberStatus};
 use crate::sources::urls::join;
+
+/// Actions on one audience member. Kept apart from the campaign actions so
+/// campaign menus never offer them.
+pub const MEMBER_ACTIONS: &[ActionSpec] = &[ActionSpec {
+    name: "unsubscribe",
+    summary: "unsubscribe the member from the audience",
+    // Only the subscriber can opt back in (a re-subscribe needs their confirmation).
+    irreversible: true,
+    arg: ArgKind::None,
+}];
+
+/// Whether `action` can run on `member` now.
+pub fn member_availability(action: &str, member: &Member) -> Availability {
+    let why = match (action, member.status) {
+        ("unsubscribe", MemberStatus::Subscribed | MemberStatus::Pending) => return Availability::Ready,
+        ("unsubscribe", MemberStatus::Unsubscribed) => "already unsubscribed",
+        ("unsubscribe", MemberStatus::Cleaned) => "a cleaned address already gets no email",
+        ("unsubscribe", MemberStatus::Archived) => "an archived member gets no email",
+        ("unsubscribe", MemberStatus::Transactional) => "a transactional contact was never subscribed",
+        _ => return Availability::Disabled(format!("Mailchimp has no member action {action:?}")),
+    };
+    Availability::Disabled(why.to_owned())
+}
+
+/// The subscriber hash: the member's id, else the lowercase hex MD5 of the
+/// lowercased address.
+fn subscriber_hash(member: &Member) -> String {
+    if !member.id.trim().is_empty() {
+        return member.id.clone();
+    }
+    use md5::{Digest, Md5};
+    Md5::digest(member.email.trim().to_lowercase().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// What planning needs from the connector.
 pub(super) struct Planner<'a> {
@@ -36,10 +74,14 @@ impl Planner<'_> {
         args: &ActionArgs,
         now: Timestamp,
     ) -> Result<PlannedAction, ActionError> {
-        let Target::Campaign(c) = target else {
-            return Err(ActionError::refused(format!(
-                "Mailchimp's {action:?} acts on a campaign"
-            )));
+        let c = match target {
+            Target::Campaign(c) => c,
+            Target::Member { list_id, member } => return self.plan_member(action, list_id, member),
+            _ => {
+                return Err(ActionError::refused(format!(
+                    "Mailchimp's {action:?} acts on a campaign or an audience member"
+                )));
+            }
         };
         let Some(spec) = ACTIONS.iter().find(|s| s.name == action) else {
             let offered: Vec<&str> = ACTIONS.iter().map(|s| s.name).collect();
@@ -121,6 +163,39 @@ impl Planner<'_> {
     }
 }
 
+impl Planner<'_> {
+    /// `PATCH /lists/{list_id}/members/{subscriber_hash}` `{"status": "unsubscribed"}`.
+    fn plan_member(&self, action: &str, list_id: &str, member: &Member) -> Result<PlannedAction, ActionError> {
+        let Some(spec) = MEMBER_ACTIONS.iter().find(|s| s.name == action) else {
+            return Err(ActionError::refused(format!(
+                "Mailchimp has no member action {action:?} (it offers unsubscribe)"
+            )));
+        };
+        if let Availability::Disabled(why) = member_availability(action, member) {
+            return Err(ActionError::refused(format!("cannot {action} {}: {why}", member.email)));
+        }
+        let hash = subscriber_hash(member);
+        let url = join(self.base, &["lists", list_id, "members", &hash])
+            .map_err(|e| ActionError::refused(format!("cannot build the request: {e}")))?;
+        Ok(PlannedAction {
+            source: self.source.to_owned(),
+            action: action.to_owned(),
+            target_id: hash,
+            target_name: member.email.clone(),
+            method: Method::PATCH,
+            url,
+            body: Some(json!({"status": "unsubscribed"})),
+            auth: "Basic ***".to_owned(),
+            irreversible: spec.irreversible,
+            effect: format!(
+                "Unsubscribes {} from audience {list_id}: no more campaigns go to them, \
+                 and only they can subscribe again",
+                member.email
+            ),
+        })
+    }
+}
+
 /// Sends `planned` once with `auth`, tagged `request_id`. 2xx is an
 /// [`Outcome`]; anything else an [`ActionError`] with the vendor's
 /// problem+json, scrubbed of the credentials.
@@ -133,9 +208,10 @@ pub(super) async fn execute(
 ) -> Result<Outcome, ActionError> {
     // Never send the key to a host other than the configured one, whatever
     // the plan (perhaps from an old queue entry) says.
-    if planned.url.origin() != base.origin() || !ACTIONS.iter().any(|s| s.name == planned.action) {
+    let known = ACTIONS.iter().chain(MEMBER_ACTIONS).any(|s| s.name == planned.action);
+    if planned.url.origin() != base.origin() || !known {
         return Err(ActionError::refused(format!(
-            "refusing {:?}: not a Mailchimp campaign action on this source",
+            "refusing {:?}: not a Mailchimp action on this source",
             planned.action
         )));
     }
@@ -240,6 +316,7 @@ fn summary(planned: &PlannedAction, body: &[u8]) -> String {
                 .unwrap_or_default();
             format!("test sent to {}", to.join(", "))
         }
+        "unsubscribe" => format!("{} unsubscribed", planned.target_name),
         "replicate" => {
             let copy: NewCampaign = serde_json::from_slice(body).unwrap_or_default();
             let settings = copy.settings.unwrap_or_default();
@@ -410,6 +487,69 @@ mod tests {
         assert!(p.irreversible);
         assert_eq!(p.body, None);
         assert!(p.effect.contains("400 of 1000 sent"), "{}", p.effect);
+    }
+
+    fn member(id: &str, status: MemberStatus) -> Member {
+        Member {
+            id: id.into(),
+            email: "Urist.McVankab@freddiesjokes.com".into(),
+            status,
+            last_changed: ts(NOW),
+        }
+    }
+
+    #[test]
+    fn unsubscribe_patches_the_member_by_subscriber_hash() {
+        let base = base();
+        let m = member("", MemberStatus::Subscribed);
+        let p = planner(&base, &[])
+            .plan(
+                "unsubscribe",
+                Target::Member {
+                    list_id: "l1",
+                    member: &m,
+                },
+                &ActionArgs::default(),
+                ts(NOW),
+            )
+            .expect("plan");
+        assert_eq!(p.method, Method::PATCH);
+        // md5 of the lowercased address, from Mailchimp's docs.
+        assert_eq!(
+            p.url.as_str(),
+            "https://us14.api.mailchimp.com/3.0/lists/l1/members/62eeb292278cc15f5817cb78f7790b08"
+        );
+        assert_eq!(p.body, Some(json!({"status": "unsubscribed"})));
+        assert!(p.irreversible);
+        assert_eq!(summary(&p, b""), "Urist.McVankab@freddiesjokes.com unsubscribed");
+    }
+
+    #[test]
+    fn unsubscribe_refuses_members_who_get_no_email() {
+        let base = base();
+        for (status, why) in [
+            (MemberStatus::Unsubscribed, "already unsubscribed"),
+            (MemberStatus::Cleaned, "cleaned"),
+        ] {
+            let m = member("h1", status);
+            let err = planner(&base, &[])
+                .plan(
+                    "unsubscribe",
+                    Target::Member {
+                        list_id: "l1",
+                        member: &m,
+                    },
+                    &ActionArgs::default(),
+                    ts(NOW),
+                )
+                .unwrap_err();
+            assert!(err.message.contains(why), "{}", err.message);
+        }
+        let c = campaign(CampaignStatus::Sent, "regular");
+        let err = planner(&base, &[])
+            .plan("unsubscribe", Target::Campaign(&c), &ActionArgs::default(), ts(NOW))
+            .unwrap_err();
+        assert!(err.message.contains("no campaign action"), "{}", err.message);
     }
 
     #[test]

@@ -24,6 +24,8 @@ use crate::model::{Campaign, CampaignStatus, HealthStatus, SourceKind, VendorErr
 
 use fetch::{MAX_PAGE_SIZE, MemberCache};
 
+pub use actions::{MEMBER_ACTIONS, member_availability};
+
 const ENDPOINT: &str = "/ping";
 /// Mailchimp accepts any user name with the key as password.
 const BASIC_USER: &str = "mops";

@@ -1,8 +1,8 @@
 //! The four panes. Each draws inside a bordered block titled with its number.
 
+pub mod alerts;
 pub mod health;
 pub mod pipeline;
-pub mod placeholder;
 pub mod tasks;
 
 use ratatui::Frame;
@@ -19,7 +19,7 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
         Pane::Health => health::summary(model),
         Pane::Pipeline => pipeline::summary(model),
         Pane::Tasks => tasks::summary(model),
-        Pane::Alerts => String::new(),
+        Pane::Alerts => alerts::summary(model),
     };
     let block = pane_block(pane, focused, summary, area.width, theme);
     let inner = block.inner(area);
@@ -28,7 +28,7 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
         Pane::Health => health::render(model, focused, frame, inner, theme),
         Pane::Pipeline => pipeline::render(model, focused, frame, inner, theme),
         Pane::Tasks => tasks::render(model, focused, frame, inner, theme),
-        other => placeholder::render(model, other, frame, inner, theme),
+        Pane::Alerts => alerts::render(model, focused, frame, inner, theme),
     }
 }
 

@@ -1,0 +1,82 @@
+//! What outlives the process: the states people gave alerts (acknowledged,
+//! snoozed, resolved), kept in SQLite in the XDG data dir.
+//!
+//! Callers talk to the [`StateStore`] trait so a shared backend (PostgreSQL,
+//! for a team running one poller) can replace the embedded one without
+//! touching them. Calls are synchronous and short; from async code run them
+//! on `spawn_blocking`.
+
+mod error;
+mod schema;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::model::{AlertId, AlertState};
+
+pub use error::StoreError;
+pub use schema::SCHEMA_VERSION;
+pub use sqlite::{DB_FILE_NAME, Store, default_path};
+
+/// An alert state with who set it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAlertState {
+    pub state: AlertState,
+    /// When the state was set (the `at` given to [`StateStore::set_alert_state`]).
+    pub changed_at: Timestamp,
+    /// The OS user that set it ($USER, else $LOGNAME, else "unknown").
+    pub changed_by: String,
+}
+
+/// The persistence boundary for alert states. Small on purpose: every
+/// backend implements exactly this.
+pub trait StateStore: Send + Sync {
+    /// Every stored state with who set it and when.
+    fn alert_state_records(&self) -> Result<BTreeMap<AlertId, StoredAlertState>, StoreError>;
+
+    /// Every stored state.
+    fn alert_states(&self) -> Result<BTreeMap<AlertId, AlertState>, StoreError> {
+        Ok(self
+            .alert_state_records()?
+            .into_iter()
+            .map(|(id, record)| (id, record.state))
+            .collect())
+    }
+
+    /// Inserts or replaces the state of `id`, recording the current user and `at`.
+    fn set_alert_state(&self, id: &AlertId, state: &AlertState, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Forgets `id`; true when it had a stored state.
+    fn remove_alert_state(&self, id: &AlertId) -> Result<bool, StoreError>;
+
+    /// Forgets alerts resolved before `older_than`; returns how many.
+    fn prune_resolved(&self, older_than: Timestamp) -> Result<usize, StoreError>;
+}
+
+/// Who is acting, for the record: $USER, else $LOGNAME, else "unknown".
+pub fn current_user() -> String {
+    user_from(std::env::var("USER").ok(), std::env::var("LOGNAME").ok())
+}
+
+fn user_from(user: Option<String>, logname: Option<String>) -> String {
+    [user, logname]
+        .into_iter()
+        .flatten()
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_falls_back_from_user_to_logname_to_unknown() {
+        assert_eq!(user_from(Some("ann".into()), Some("bob".into())), "ann");
+        assert_eq!(user_from(Some(" ".into()), Some("bob".into())), "bob");
+        assert_eq!(user_from(None, None), "unknown");
+    }
+}
