@@ -84,6 +84,10 @@ const ACT_EXAMPLES: &str = "Examples:
   mops act mailchimp --list
   mops act mailchimp schedule 'Nov newsletter' --at 'tomorrow 09:00' --dry-run
   mops act mailchimp unschedule c0ffee1234 --yes
+  mops act mailchimp unsubscribe ann@example.com --audience 'Acme Newsletter'
+  mops act crm merge 202 --into 201
+  mops act crm assign-owner ann@acme.example --owner kim@acme.example --dry-run
+  mops act crm set-lifecycle-stage 201 --stage marketingqualifiedlead
 
 Every attempt and outcome is appended to the audit log ($XDG_STATE_HOME/mops/audit.jsonl).";
 
@@ -96,12 +100,25 @@ pub struct ActArgs {
     /// The vendor's action name in kebab-case (schedule, cancel-send, ...); see --list
     #[arg(value_name = "ACTION", required_unless_present = "list")]
     pub action: Option<String>,
-    /// The campaign: its id, web id, or exact title
+    /// A campaign (id, web id or exact title), a contact (id or email), the
+    /// duplicate contact to merge away, or an audience member's email
     #[arg(value_name = "TARGET", required_unless_present = "list")]
     pub target: Option<String>,
     /// When, for actions that take a time: 2026-11-23 09:00, 09:00, tomorrow 09:00, +2h or RFC 3339 (local zone)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// The owner to assign (assign-owner): a HubSpot owner id, or the owner's email
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
+    /// The lifecycle stage to set (set-lifecycle-stage): HubSpot's internal value, like marketingqualifiedlead
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// The contact to keep (merge): its id or email; TARGET is the duplicate merged into it
+    #[arg(long, value_name = "KEEPER")]
+    pub into: Option<String>,
+    /// The audience (unsubscribe): its id or exact name; needed when the email is in several
+    #[arg(long, visible_alias = "list-id", value_name = "LIST_ID")]
+    pub audience: Option<String>,
     /// Send without asking (needed when there is no terminal to ask on)
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -109,6 +126,6 @@ pub struct ActArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// List the source's actions and exit
-    #[arg(long, conflicts_with_all = ["action", "target", "at", "yes", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["action", "target", "at", "owner", "stage", "into", "audience", "yes", "dry_run"])]
     pub list: bool,
 }

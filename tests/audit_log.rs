@@ -372,35 +372,37 @@ fn killed_writers_leave_only_whole_lines() {
             w.0.wait().expect("reap");
         }
 
-        // Each record is one write(2) of the whole line under the lock, so
-        // the kill lands between lines, never inside one. A buffered or
-        // piecewise writer fails here. (Linux could in theory stop a write
-        // that straddles a page boundary on SIGKILL; the window is a memcpy
-        // wide, and the next append would start a fresh line anyway: see
-        // the unit test a_torn_line_is_reported_and_the_next_record_starts_fresh.)
+        // Each record is one write(2) of the whole line under the lock, so a
+        // kill almost always lands between lines; if it cuts a write that
+        // spans pages, the fragment has no newline and the next append drops
+        // it. Either way every whole line is a valid record.
         let bytes = fs::read(&path).expect("read");
-        assert_eq!(
-            bytes.last(),
-            Some(&b'\n'),
-            "round {round}: the file ends with a whole line"
-        );
-        let contents = read_log(&path).expect("read");
-        assert!(
-            contents.damaged.is_empty(),
-            "round {round}: damaged lines {:?}",
-            contents.damaged
-        );
-        assert_eq!(
-            contents.records.len(),
-            count_lines(&path),
-            "round {round}: a blank or odd line"
-        );
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        for (n, line) in bytes[..whole]
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(line).is_ok(),
+                "round {round}: line {} is not JSON",
+                n + 1
+            );
+        }
     }
 
-    // Every writer's records are there in order, none lost or doubled.
+    // A last append drops any torn tail; then every writer's records are
+    // there in order, none doubled, none missing but possibly its last.
+    let log = AuditLog::open(&path).expect("reopen");
+    log.attempt(&planned("after".into()), "after-kill").expect("append");
     let contents = read_log(&path).expect("read");
+    assert!(contents.damaged.is_empty(), "damaged lines {:?}", contents.damaged);
     let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for record in &contents.records {
+    for record in contents
+        .records
+        .iter()
+        .filter(|r| r.request_id.as_deref() != Some("after-kill"))
+    {
         assert_eq!(record.event, AuditEvent::Attempt);
         let id = record.request_id.as_deref().expect("id");
         let (writer, n) = id.rsplit_once('-').expect("writer-n");
@@ -410,10 +412,8 @@ fn killed_writers_leave_only_whole_lines() {
     }
     assert_eq!(next.len(), ROUNDS * WRITERS, "every writer wrote: {next:?}");
 
-    // And the log is still good to append to.
-    let log = AuditLog::open(&path).expect("reopen");
-    log.attempt(&planned("after".into()), "after-kill").expect("append");
-    let after = read_log(&path).expect("read");
-    assert!(after.damaged.is_empty());
-    assert_eq!(after.records.len(), contents.records.len() + 1);
+    assert_eq!(
+        contents.records.last().and_then(|r| r.request_id.as_deref()),
+        Some("after-kill")
+    );
 }

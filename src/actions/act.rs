@@ -2,6 +2,7 @@
 //! read-only gate and audit path as the cockpit. The steps are small pure
 //! functions; [`run`] strings them together with the I/O.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
@@ -15,8 +16,9 @@ use super::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome,
 use crate::cli::ActArgs;
 use crate::config::{Config, SourceConfig};
 use crate::http::{ClientInitError, HttpCore};
-use crate::model::{Campaign, SourceKind};
-use crate::sources::{self, BuildError, SourceData};
+use crate::model::{Campaign, Contact, EmailData, Member, MemberStatus, Owner, SourceKind};
+use crate::quality::email::normalise;
+use crate::sources::{self, BuildError, LIFECYCLE_STAGES, SourceData};
 
 /// Why `mops act` stopped without sending (or why what it sent failed).
 #[derive(Debug, thiserror::Error)]
@@ -33,16 +35,55 @@ pub enum ActError {
     },
     #[error("{0}")]
     Usage(String),
-    #[error("could not read {source_name}'s campaigns: {reason}")]
-    NoData { source_name: String, reason: String },
-    #[error("{source_name} has no campaign {target:?} (give its id, web id or exact title){hint}")]
+    #[error("could not read {source_name}'s {what}: {reason}")]
+    NoData {
+        source_name: String,
+        what: &'static str,
+        reason: String,
+    },
+    /// `what` is "campaign", "contact", ...; `how` says what identifies one.
+    #[error("{source_name} has no {what} {target:?} ({how}){hint}")]
     TargetNotFound {
         source_name: String,
+        what: &'static str,
+        how: &'static str,
         target: String,
         hint: String,
     },
-    #[error("{count} campaigns are titled {target:?}; give one of their ids: {ids}")]
-    Ambiguous { target: String, count: usize, ids: String },
+    /// `what` reads "campaigns are titled", "contacts have the email", ...
+    #[error("{count} {what} {target:?}; give one of their ids: {ids}")]
+    Ambiguous {
+        what: &'static str,
+        target: String,
+        count: usize,
+        ids: String,
+    },
+    #[error("{email} is in {count} audiences of {source_name}: {audiences}; pick one with --audience LIST_ID")]
+    AmbiguousMember {
+        source_name: String,
+        email: String,
+        count: usize,
+        audiences: String,
+    },
+    #[error("{source_name} has no audience {audience:?}; its audiences: {known}")]
+    UnknownAudience {
+        source_name: String,
+        audience: String,
+        known: String,
+    },
+    #[error("--owner {input:?}: {reason}; the owners of {source_name}: {owners}")]
+    UnknownOwner {
+        source_name: String,
+        input: String,
+        reason: String,
+        owners: String,
+    },
+    #[error("--stage {input:?} is not a HubSpot lifecycle stage{hint}; the stages: {stages}")]
+    BadStage {
+        input: String,
+        hint: String,
+        stages: String,
+    },
     #[error("cannot {action} {target:?}: {reason}")]
     Unavailable {
         action: String,
@@ -108,29 +149,247 @@ fn read_answer(mut reader: impl BufRead) -> io::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// `mops act SOURCE --list`: one line per action.
+/// What kind of record an action's TARGET names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetShape {
+    Campaign,
+    /// One CRM contact.
+    Contact,
+    /// The duplicate contact of a pair; `--into` names the one kept.
+    Pair,
+    /// An audience member, by email.
+    Member,
+}
+
+impl TargetShape {
+    /// How `--list` and the errors name the TARGET argument.
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetShape::Campaign => "CAMPAIGN",
+            TargetShape::Contact => "CONTACT",
+            TargetShape::Pair => "DUPLICATE",
+            TargetShape::Member => "EMAIL",
+        }
+    }
+}
+
+/// Stand-ins to ask the source registry which actions a kind of target
+/// gets: the menus are defined there, not repeated here.
+fn stand_in_member() -> Member {
+    Member {
+        id: String::new(),
+        email: String::new(),
+        status: MemberStatus::Subscribed,
+        last_changed: Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// The kind of target `action` of a `kind` source acts on.
+pub fn target_shape(kind: SourceKind, action: &str) -> TargetShape {
+    let contact = Contact::default();
+    let member = stand_in_member();
+    let offers = |target: Target<'_>| {
+        sources::actions_for_target(kind, target)
+            .iter()
+            .any(|s| s.name == action)
+    };
+    if offers(Target::Merge {
+        primary: &contact,
+        secondary: &contact,
+    }) {
+        TargetShape::Pair
+    } else if offers(Target::Contact(&contact)) {
+        TargetShape::Contact
+    } else if offers(Target::Member {
+        list_id: "",
+        member: &member,
+    }) {
+        TargetShape::Member
+    } else {
+        TargetShape::Campaign
+    }
+}
+
+/// Every action a kind of source offers, on any kind of target, each once.
+pub fn all_actions(kind: SourceKind) -> Vec<&'static ActionSpec> {
+    let contact = Contact::default();
+    let member = stand_in_member();
+    let by_target = [
+        Target::Contact(&contact),
+        Target::Merge {
+            primary: &contact,
+            secondary: &contact,
+        },
+        Target::Member {
+            list_id: "",
+            member: &member,
+        },
+    ];
+    let mut all: Vec<&'static ActionSpec> = sources::actions_for(kind).iter().collect();
+    for target in by_target {
+        for spec in sources::actions_for_target(kind, target) {
+            if !all.iter().any(|s| s.name == spec.name) {
+                all.push(spec);
+            }
+        }
+    }
+    all
+}
+
+/// A flag that an action takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagUse {
+    pub flag: &'static str,
+    pub value: &'static str,
+    pub required: bool,
+    /// Said when a required flag is missing.
+    pub hint: &'static str,
+}
+
+impl FlagUse {
+    /// "--at TIME", or "[--audience LIST_ID]" when optional.
+    pub fn usage(&self) -> String {
+        if self.required {
+            format!("{} {}", self.flag, self.value)
+        } else {
+            format!("[{} {}]", self.flag, self.value)
+        }
+    }
+}
+
+const AT: FlagUse = FlagUse {
+    flag: "--at",
+    value: "TIME",
+    required: true,
+    hint: "e.g. --at 'tomorrow 09:00'",
+};
+const OWNER: FlagUse = FlagUse {
+    flag: "--owner",
+    value: "OWNER",
+    required: true,
+    hint: "a HubSpot owner id, or the owner's email",
+};
+const STAGE: FlagUse = FlagUse {
+    flag: "--stage",
+    value: "STAGE",
+    required: true,
+    hint: "HubSpot's internal value, like marketingqualifiedlead",
+};
+const INTO: FlagUse = FlagUse {
+    flag: "--into",
+    value: "KEEPER",
+    required: true,
+    hint: "the contact to keep (id or email); TARGET is the duplicate merged into it",
+};
+const AUDIENCE: FlagUse = FlagUse {
+    flag: "--audience",
+    value: "LIST_ID",
+    required: false,
+    hint: "the audience's id or exact name",
+};
+
+/// The flags `spec` takes besides `--yes` and `--dry-run`.
+pub fn flags_taken(spec: &ActionSpec, shape: TargetShape) -> Vec<FlagUse> {
+    let mut flags = Vec::new();
+    match spec.arg {
+        ArgKind::Time => flags.push(AT),
+        ArgKind::Owner => flags.push(OWNER),
+        ArgKind::LifecycleStage => flags.push(STAGE),
+        ArgKind::None => {}
+    }
+    match shape {
+        TargetShape::Pair => flags.push(INTO),
+        TargetShape::Member => flags.push(AUDIENCE),
+        TargetShape::Campaign | TargetShape::Contact => {}
+    }
+    flags
+}
+
+/// Which of the action flags were given, by name.
+fn given_flags(args: &ActArgs) -> [(&'static str, bool); 5] {
+    [
+        (AT.flag, args.at.is_some()),
+        (OWNER.flag, args.owner.is_some()),
+        (STAGE.flag, args.stage.is_some()),
+        (INTO.flag, args.into.is_some()),
+        (AUDIENCE.flag, args.audience.is_some()),
+    ]
+}
+
+/// Refuses a flag the action does not take (saying which it does) and a
+/// missing required one (saying what it wants).
+pub fn check_flags(spec: &ActionSpec, shape: TargetShape, given: &[(&'static str, bool)]) -> Result<(), ActError> {
+    let taken = flags_taken(spec, shape);
+    for (flag, _) in given.iter().filter(|(_, present)| *present) {
+        if !taken.iter().any(|t| t.flag == *flag) {
+            let takes = if taken.is_empty() {
+                "it takes no flags besides --yes and --dry-run".to_owned()
+            } else {
+                format!(
+                    "it takes {}",
+                    taken.iter().map(FlagUse::usage).collect::<Vec<_>>().join(" ")
+                )
+            };
+            return Err(ActError::Usage(format!("{} does not take {flag}: {takes}", spec.name)));
+        }
+    }
+    for need in taken.iter().filter(|t| t.required) {
+        if !given.iter().any(|(flag, present)| *present && *flag == need.flag) {
+            return Err(ActError::Usage(format!(
+                "{} needs {}: {}",
+                spec.name,
+                need.usage(),
+                need.hint
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `mops act SOURCE --list`: one line per action, with what its TARGET
+/// names and the flags it takes.
 pub fn list_actions(source_name: &str, kind: SourceKind) -> String {
-    let specs = sources::actions_for(kind);
+    let specs = all_actions(kind);
     if specs.is_empty() {
         return format!("{source_name} ({}) offers no actions yet\n", kind.label());
     }
+    let rows: Vec<(&ActionSpec, TargetShape, Vec<FlagUse>)> = specs
+        .iter()
+        .map(|spec| {
+            let shape = target_shape(kind, spec.name);
+            (*spec, shape, flags_taken(spec, shape))
+        })
+        .collect();
     let width = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let target_width = rows.iter().map(|(_, shape, _)| shape.label().len()).max().unwrap_or(0);
     let summary_width = specs.iter().map(|s| s.summary.len()).max().unwrap_or(0);
     let mut text = format!("Actions of {source_name} ({}):\n", kind.label());
-    for spec in specs {
-        let mut notes = Vec::new();
-        if spec.arg == ArgKind::Time {
-            notes.push("needs --at TIME");
-        }
+    for (spec, shape, flags) in rows {
+        let mut notes: Vec<String> = flags
+            .iter()
+            .map(|f| {
+                if f.required {
+                    format!("needs {}", f.usage())
+                } else {
+                    format!("optional {}", f.usage())
+                }
+            })
+            .collect();
         if spec.irreversible {
-            notes.push("IRREVERSIBLE: confirm by typing the target's name");
+            notes.push("IRREVERSIBLE: confirm by typing the target's name".to_owned());
         }
         let line = if notes.is_empty() {
-            format!("  {:width$}  {}", spec.name, spec.summary)
+            format!(
+                "  {:width$}  {:target_width$}  {}",
+                spec.name,
+                shape.label(),
+                spec.summary
+            )
         } else {
             format!(
-                "  {:width$}  {:summary_width$}  [{}]",
+                "  {:width$}  {:target_width$}  {:summary_width$}  [{}]",
                 spec.name,
+                shape.label(),
                 spec.summary,
                 notes.join("; ")
             )
@@ -141,23 +400,24 @@ pub fn list_actions(source_name: &str, kind: SourceKind) -> String {
     text
 }
 
-/// The action called `name` (the vendor's kebab-case), or an error listing the valid ones.
+/// The action called `name` (the vendor's kebab-case) among everything the
+/// source offers, member actions included, or an error listing the valid ones.
 pub fn find_action(source_name: &str, kind: SourceKind, name: &str) -> Result<&'static ActionSpec, ActError> {
-    let specs = sources::actions_for(kind);
+    if let Some(spec) = sources::find_action_spec(kind, name) {
+        return Ok(spec);
+    }
+    let specs = all_actions(kind);
     if specs.is_empty() {
         return Err(ActError::NoActions {
             source_name: source_name.to_owned(),
             kind: kind.label(),
         });
     }
-    specs
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ActError::UnknownAction {
-            source_name: source_name.to_owned(),
-            action: name.to_owned(),
-            valid: specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-        })
+    Err(ActError::UnknownAction {
+        source_name: source_name.to_owned(),
+        action: name.to_owned(),
+        valid: specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+    })
 }
 
 /// The campaign `key` names: by id, else by web id, else by exact title.
@@ -182,18 +442,16 @@ pub fn find_campaign<'a>(source_name: &str, campaigns: &'a [Campaign], key: &str
                 .take(5)
                 .map(|c| format!("{:?} ({})", c.title, c.id))
                 .collect();
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!("; did you mean {}", near.join(", "))
-            };
             Err(ActError::TargetNotFound {
                 source_name: source_name.to_owned(),
+                what: "campaign",
+                how: "give its id, web id or exact title",
                 target: key.to_owned(),
-                hint,
+                hint: did_you_mean(&near),
             })
         }
         many => Err(ActError::Ambiguous {
+            what: "campaigns are titled",
             target: key.to_owned(),
             count: many.len(),
             ids: many.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
@@ -201,30 +459,269 @@ pub fn find_campaign<'a>(source_name: &str, campaigns: &'a [Campaign], key: &str
     }
 }
 
-/// The action's arguments from `--at`, checked against what it takes.
-pub fn action_args(spec: &ActionSpec, at: Option<&str>, now: Timestamp, tz: &TimeZone) -> Result<ActionArgs, ActError> {
-    match (spec.arg, at) {
-        (ArgKind::Time, Some(input)) => {
-            let time = time::parse_when(input, now, tz).map_err(|reason| ActError::BadTime {
-                input: input.to_owned(),
-                reason,
-            })?;
-            Ok(ActionArgs {
-                time: Some(time),
-                ..ActionArgs::default()
-            })
-        }
-        (ArgKind::Time, None) => Err(ActError::Usage(format!(
-            "{} needs a time: add --at, e.g. --at 'tomorrow 09:00'",
-            spec.name
-        ))),
-        (ArgKind::None, Some(_)) => Err(ActError::Usage(format!("{} takes no time: drop --at", spec.name))),
-        (ArgKind::None, None) => Ok(ActionArgs::default()),
-        (ArgKind::Owner | ArgKind::LifecycleStage, _) => Err(ActError::Usage(format!(
-            "{} takes an owner or a lifecycle stage, which `mops act` cannot pass yet: use the cockpit (x on the alert)",
-            spec.name
-        ))),
+fn did_you_mean(near: &[String]) -> String {
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}", near.join(", "))
     }
+}
+
+/// Addresses close to `wanted` (both normalised): one contains the other, or
+/// they are a typo or two apart.
+fn near_email(candidate: &str, wanted: &str) -> bool {
+    candidate.contains(wanted) || wanted.contains(candidate) || strsim::levenshtein(candidate, wanted) <= 2
+}
+
+/// The contact `key` names: by id, else by email (case and surrounding
+/// whitespace ignored; plus-addressing kept, as the quality join does).
+pub fn find_contact<'a>(
+    source_name: &str,
+    contacts: &'a BTreeMap<String, Contact>,
+    key: &str,
+) -> Result<&'a Contact, ActError> {
+    let trimmed = key.trim();
+    if let Some(c) = contacts.get(trimmed) {
+        return Ok(c);
+    }
+    let not_found = |hint: String| ActError::TargetNotFound {
+        source_name: source_name.to_owned(),
+        what: "contact",
+        how: "give its id or email",
+        target: key.to_owned(),
+        hint,
+    };
+    let Some(wanted) = normalise(trimmed) else {
+        return Err(not_found(String::new()));
+    };
+    let email_of = |c: &Contact| c.email.as_deref().and_then(normalise).map(|e| e.into_owned());
+    let matching: Vec<&Contact> = contacts
+        .values()
+        .filter(|c| email_of(c).as_deref() == Some(&*wanted))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let near: Vec<String> = if wanted.contains('@') {
+                contacts
+                    .values()
+                    .filter_map(|c| email_of(c).filter(|e| near_email(e, &wanted)).map(|e| (e, &c.id)))
+                    .take(5)
+                    .map(|(e, id)| format!("{e} ({id})"))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Err(not_found(did_you_mean(&near)))
+        }
+        many => Err(ActError::Ambiguous {
+            what: "contacts have the email",
+            target: key.to_owned(),
+            count: many.len(),
+            ids: many.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// The member `email` names, in the one audience it is in or the one
+/// `audience` (an id or exact name) picks.
+pub fn find_member<'a>(
+    source_name: &str,
+    data: &'a EmailData,
+    email: &str,
+    audience: Option<&str>,
+) -> Result<(&'a str, &'a Member), ActError> {
+    let audience_name = |id: &str| {
+        data.audiences
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_owned(), |a| format!("{} ({id})", a.name))
+    };
+    let only = match audience {
+        None => None,
+        Some(wanted) => {
+            let wanted = wanted.trim();
+            let id = data
+                .audiences
+                .iter()
+                .find(|a| a.id == wanted)
+                .or_else(|| data.audiences.iter().find(|a| a.name == wanted))
+                .map(|a| a.id.as_str())
+                .or_else(|| data.members.keys().find(|id| *id == wanted).map(String::as_str));
+            match id {
+                Some(id) => Some(id),
+                None => {
+                    let mut known: Vec<String> = data.audiences.iter().map(|a| audience_name(&a.id)).collect();
+                    if known.is_empty() {
+                        known.push("none".to_owned());
+                    }
+                    return Err(ActError::UnknownAudience {
+                        source_name: source_name.to_owned(),
+                        audience: wanted.to_owned(),
+                        known: known.join(", "),
+                    });
+                }
+            }
+        }
+    };
+    let not_found = |hint: String| ActError::TargetNotFound {
+        source_name: source_name.to_owned(),
+        what: "audience member",
+        how: match only {
+            Some(_) => "in that audience; give the member's email",
+            None => "in any audience; give the member's email",
+        },
+        target: email.to_owned(),
+        hint,
+    };
+    let Some(wanted) = normalise(email) else {
+        return Err(not_found(String::new()));
+    };
+    let lists = data
+        .members
+        .iter()
+        .filter(|(id, _)| only.is_none_or(|only| only == id.as_str()));
+    let mut found: Vec<(&'a str, &'a Member)> = Vec::new();
+    let mut near: Vec<String> = Vec::new();
+    for (list_id, members) in lists {
+        for member in members.values() {
+            let Some(address) = normalise(&member.email) else {
+                continue;
+            };
+            if address == wanted {
+                found.push((list_id.as_str(), member));
+            } else if near.len() < 5 && wanted.contains('@') && near_email(&address, &wanted) {
+                near.push(format!("{} (in {})", member.email, audience_name(list_id)));
+            }
+        }
+    }
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(not_found(did_you_mean(&near))),
+        many => Err(ActError::AmbiguousMember {
+            source_name: source_name.to_owned(),
+            email: email.to_owned(),
+            count: many.len(),
+            audiences: many
+                .iter()
+                .map(|(id, m)| format!("{} [{}]", audience_name(id), status_word(m.status)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// Mailchimp's own word for a member status.
+fn status_word(status: MemberStatus) -> &'static str {
+    match status {
+        MemberStatus::Subscribed => "subscribed",
+        MemberStatus::Unsubscribed => "unsubscribed",
+        MemberStatus::Cleaned => "cleaned",
+        MemberStatus::Pending => "pending",
+        MemberStatus::Transactional => "transactional",
+        MemberStatus::Archived => "archived",
+    }
+}
+
+/// The owner id `input` names: a numeric id (checked against the CRM's
+/// owners when it has any), or an owner's email.
+pub fn resolve_owner(source_name: &str, owners: &[Owner], input: &str) -> Result<String, ActError> {
+    let wanted = input.trim();
+    let unknown = |reason: String| ActError::UnknownOwner {
+        source_name: source_name.to_owned(),
+        input: input.to_owned(),
+        reason,
+        owners: if owners.iter().all(|o| o.archived) {
+            "none active".to_owned()
+        } else {
+            owners
+                .iter()
+                .filter(|o| !o.archived)
+                .map(|o| match &o.email {
+                    Some(email) => format!("{} {email}", o.id),
+                    None => format!("{} {}", o.id, o.display_name()),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    };
+    let owner = if !wanted.is_empty() && wanted.bytes().all(|b| b.is_ascii_digit()) {
+        if owners.is_empty() {
+            // Nothing to check against: HubSpot itself will say if it is wrong.
+            return Ok(wanted.to_owned());
+        }
+        owners
+            .iter()
+            .find(|o| o.id == wanted)
+            .ok_or_else(|| unknown("no owner has that id".to_owned()))?
+    } else {
+        let Some(email) = normalise(wanted).filter(|e| e.contains('@')) else {
+            return Err(unknown("give an owner id (a number) or an owner's email".to_owned()));
+        };
+        let mut matching = owners
+            .iter()
+            .filter(|o| o.email.as_deref().and_then(normalise).as_deref() == Some(&*email));
+        // An owner may be listed twice, archived and active: the active one counts.
+        let all: Vec<&Owner> = matching.by_ref().collect();
+        all.iter()
+            .find(|o| !o.archived)
+            .or_else(|| all.first())
+            .copied()
+            .ok_or_else(|| unknown("no owner has that email".to_owned()))?
+    };
+    if owner.archived {
+        return Err(unknown(format!(
+            "{} (id {}) is archived and can own nothing",
+            owner.display_name(),
+            owner.id
+        )));
+    }
+    Ok(owner.id.clone())
+}
+
+/// `--stage`, as HubSpot's internal value: case and surrounding whitespace
+/// ignored, anything else refused with the closest stage.
+pub fn lifecycle_stage(input: &str) -> Result<String, ActError> {
+    let wanted = input.trim().to_lowercase();
+    if LIFECYCLE_STAGES.contains(&wanted.as_str()) {
+        return Ok(wanted);
+    }
+    let hint = nearest_stage(&wanted)
+        .map(|s| format!("; did you mean {s}?"))
+        .unwrap_or_default();
+    Err(ActError::BadStage {
+        input: input.to_owned(),
+        hint,
+        stages: LIFECYCLE_STAGES.join(", "),
+    })
+}
+
+/// The stage a person probably meant: the label with its spaces ("sales
+/// qualified lead"), the usual abbreviations, or a typo or two away.
+fn nearest_stage(wanted: &str) -> Option<&'static str> {
+    let squashed: String = wanted.chars().filter(|c| c.is_alphanumeric()).collect();
+    match squashed.as_str() {
+        "mql" => return Some("marketingqualifiedlead"),
+        "sql" => return Some("salesqualifiedlead"),
+        _ => {}
+    }
+    LIFECYCLE_STAGES
+        .iter()
+        .map(|s| (strsim::levenshtein(&squashed, s), *s))
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, s)| *distance <= (s.len() / 4).max(2))
+        .map(|(_, s)| s)
+}
+
+/// `--at`, for an action that takes a time (checked by [`check_flags`]).
+pub fn parse_time(at: Option<&str>, now: Timestamp, tz: &TimeZone) -> Result<Option<Timestamp>, ActError> {
+    at.map(|input| {
+        time::parse_when(input, now, tz).map_err(|reason| ActError::BadTime {
+            input: input.to_owned(),
+            reason,
+        })
+    })
+    .transpose()
 }
 
 /// The request exactly as it will be sent (secrets masked) and what it will do.
@@ -321,6 +818,25 @@ fn source<'a>(cfg: &'a Config, name: &str) -> Result<&'a SourceConfig, ActError>
     })
 }
 
+/// What a poll must bring back for a kind of target, for error messages.
+fn data_needed(shape: TargetShape) -> &'static str {
+    match shape {
+        TargetShape::Campaign => "campaigns",
+        TargetShape::Contact | TargetShape::Pair => "contacts",
+        TargetShape::Member => "audience members",
+    }
+}
+
+/// How the target reads in errors: the name a person would recognise.
+fn target_label(target: Target<'_>) -> String {
+    match target {
+        Target::Campaign(c) => c.display_name().to_owned(),
+        Target::Contact(c) => c.display_name(),
+        Target::Merge { secondary, .. } => secondary.display_name(),
+        Target::Member { member, .. } => member.email.clone(),
+    }
+}
+
 /// Runs `mops act` on a loaded config. Writes the plan and outcome to `out`;
 /// asks through `ask` unless `--yes`, `--dry-run` or read-only mode (whose
 /// refusal needs no confirming). `readonly` is the command-line flag; the
@@ -343,30 +859,65 @@ pub async fn run(
         return Err(ActError::Usage("give ACTION and TARGET, or --list".to_owned()));
     };
     let spec = find_action(&source.name, source.kind, action)?;
-    let action_args = action_args(spec, args.at.as_deref(), Timestamp::now(), &TimeZone::system())?;
+    let shape = target_shape(source.kind, spec.name);
+    // Everything the command line alone can refuse is refused before polling.
+    check_flags(spec, shape, &given_flags(args))?;
+    let mut action_args = ActionArgs {
+        time: parse_time(args.at.as_deref(), Timestamp::now(), &TimeZone::system())?,
+        lifecycle_stage: args.stage.as_deref().map(lifecycle_stage).transpose()?,
+        ..ActionArgs::default()
+    };
 
     let core = HttpCore::new(readonly)?;
     let connector = sources::build(&core, source)?;
     let report = connector.poll().await;
-    let data = match report.data {
-        Some(SourceData::Email(data)) => data,
-        _ => {
+    let data = report.data;
+    let target = match (shape, &data) {
+        (TargetShape::Campaign, Some(SourceData::Email(d))) => {
+            Target::Campaign(find_campaign(&source.name, &d.campaigns, key)?)
+        }
+        (TargetShape::Member, Some(SourceData::Email(d))) => {
+            let (list_id, member) = find_member(&source.name, d, key, args.audience.as_deref())?;
+            Target::Member { list_id, member }
+        }
+        (TargetShape::Contact, Some(SourceData::Crm(d))) => {
+            let contact = find_contact(&source.name, &d.contacts, key)?;
+            if let Some(owner) = args.owner.as_deref() {
+                action_args.owner_id = Some(resolve_owner(&source.name, &d.owners, owner)?);
+            }
+            Target::Contact(contact)
+        }
+        (TargetShape::Pair, Some(SourceData::Crm(d))) => {
+            let secondary = find_contact(&source.name, &d.contacts, key)?;
+            let keeper = args
+                .into
+                .as_deref()
+                .ok_or_else(|| ActError::Usage(format!("{} needs {}: {}", spec.name, INTO.usage(), INTO.hint)))?;
+            let primary = find_contact(&source.name, &d.contacts, keeper)?;
+            Target::Merge { primary, secondary }
+        }
+        (shape, _) => {
             return Err(ActError::NoData {
                 source_name: source.name.clone(),
+                what: data_needed(shape),
                 reason: format!("{}: {}", report.probe.status.label(), report.probe.summary),
             });
         }
     };
-    let campaign = find_campaign(&source.name, &data.campaigns, key)?;
-    if let Availability::Disabled(reason) = sources::availability(source.kind, spec.name, Target::Campaign(campaign)) {
+    if let Availability::Disabled(reason) = sources::availability(source.kind, spec.name, target) {
+        let reason = match target {
+            Target::Campaign(c) => format!("{reason} (its status is {})", c.status.key()),
+            Target::Member { list_id, .. } => format!("{reason} (in audience {list_id})"),
+            Target::Contact(_) | Target::Merge { .. } => reason,
+        };
         return Err(ActError::Unavailable {
             action: spec.name.to_owned(),
-            target: campaign.display_name().to_owned(),
-            reason: format!("{reason} (its status is {})", campaign.status.key()),
+            target: target_label(target),
+            reason,
         });
     }
     let planned = connector
-        .plan(spec.name, Target::Campaign(campaign), &action_args)
+        .plan(spec.name, target, &action_args)
         .map_err(ActError::Action)?;
     let write = |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(ActError::Output);
     write(out, &show_plan(&planned))?;
@@ -481,19 +1032,236 @@ mod tests {
         );
     }
 
+    fn flags(given: &[&'static str]) -> Vec<(&'static str, bool)> {
+        ["--at", "--owner", "--stage", "--into", "--audience"]
+            .into_iter()
+            .map(|f| (f, given.contains(&f)))
+            .collect()
+    }
+
+    fn check(kind: SourceKind, action: &str, given: &[&'static str]) -> Result<(), String> {
+        let spec = find_action("src", kind, action).expect("spec");
+        check_flags(spec, target_shape(kind, action), &flags(given)).map_err(|e| e.to_string())
+    }
+
     #[test]
-    fn times_are_required_exactly_where_taken() {
-        let now: Timestamp = "2026-11-22T16:07:00Z".parse().expect("ts");
-        let schedule = find_action("mc", SourceKind::Mailchimp, "schedule").expect("spec");
-        let pause = find_action("mc", SourceKind::Mailchimp, "unschedule").expect("spec");
-        let args = action_args(schedule, Some("2026-11-23 09:00"), now, &TimeZone::UTC).expect("time");
-        assert_eq!(args.time, Some("2026-11-23T09:00:00Z".parse().expect("ts")));
-        assert!(action_args(schedule, None, now, &TimeZone::UTC).is_err());
-        assert!(action_args(schedule, Some("soon"), now, &TimeZone::UTC).is_err());
-        assert!(action_args(pause, Some("09:00"), now, &TimeZone::UTC).is_err());
+    fn each_action_takes_exactly_its_own_flags() {
+        use SourceKind::{Hubspot, Mailchimp};
+        assert_eq!(check(Mailchimp, "schedule", &["--at"]), Ok(()));
+        let err = check(Mailchimp, "schedule", &[]).expect_err("no time");
+        assert!(err.contains("schedule needs --at TIME"), "{err}");
+        let err = check(Mailchimp, "unschedule", &["--at"]).expect_err("takes no time");
+        assert!(
+            err.contains("unschedule does not take --at: it takes no flags"),
+            "{err}"
+        );
+        assert_eq!(check(Hubspot, "assign-owner", &["--owner"]), Ok(()));
+        let err = check(Hubspot, "assign-owner", &["--owner", "--stage"]).expect_err("stage");
+        assert_eq!(err, "assign-owner does not take --stage: it takes --owner OWNER");
+        let err = check(Hubspot, "set-lifecycle-stage", &[]).expect_err("no stage");
+        assert!(err.contains("set-lifecycle-stage needs --stage STAGE"), "{err}");
+        let err = check(Hubspot, "opt-out", &["--into"]).expect_err("into");
+        assert!(err.contains("opt-out does not take --into"), "{err}");
+        let err = check(Hubspot, "merge", &[]).expect_err("no keeper");
+        assert!(err.contains("merge needs --into KEEPER: the contact to keep"), "{err}");
+        assert_eq!(check(Hubspot, "merge", &["--into"]), Ok(()));
+        assert_eq!(check(Mailchimp, "unsubscribe", &[]), Ok(()));
+        assert_eq!(check(Mailchimp, "unsubscribe", &["--audience"]), Ok(()));
+        let err = check(Mailchimp, "unsubscribe", &["--owner"]).expect_err("owner");
+        assert_eq!(err, "unsubscribe does not take --owner: it takes [--audience LIST_ID]");
+        let err = check(Mailchimp, "schedule", &["--at", "--audience"]).expect_err("audience");
+        assert_eq!(err, "schedule does not take --audience: it takes --at TIME");
+    }
+
+    #[test]
+    fn targets_are_campaigns_contacts_pairs_or_members() {
+        use SourceKind::{Hubspot, Mailchimp};
+        assert_eq!(target_shape(Mailchimp, "schedule"), TargetShape::Campaign);
+        assert_eq!(target_shape(Mailchimp, "unsubscribe"), TargetShape::Member);
+        assert_eq!(target_shape(Hubspot, "assign-owner"), TargetShape::Contact);
+        assert_eq!(target_shape(Hubspot, "opt-out"), TargetShape::Contact);
+        assert_eq!(target_shape(Hubspot, "merge"), TargetShape::Pair);
         assert_eq!(
-            action_args(pause, None, now, &TimeZone::UTC).expect("none"),
-            ActionArgs::default()
+            find_action("mc", Mailchimp, "unsubscribe").expect("member action").name,
+            "unsubscribe"
+        );
+        let err = find_action("crm", Hubspot, "delete").expect_err("unknown").to_string();
+        assert!(
+            err.contains("merge, assign-owner, set-lifecycle-stage, opt-out"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn times_parse_in_the_given_zone() {
+        let now: Timestamp = "2026-11-22T16:07:00Z".parse().expect("ts");
+        assert_eq!(
+            parse_time(Some("2026-11-23 09:00"), now, &TimeZone::UTC).expect("time"),
+            Some("2026-11-23T09:00:00Z".parse().expect("ts"))
+        );
+        assert!(parse_time(Some("soon"), now, &TimeZone::UTC).is_err());
+        assert_eq!(parse_time(None, now, &TimeZone::UTC).expect("none"), None);
+    }
+
+    #[test]
+    fn stages_are_hubspot_values_with_a_did_you_mean() {
+        assert_eq!(lifecycle_stage(" Lead ").expect("stage"), "lead");
+        let hint = |input: &str| lifecycle_stage(input).expect_err("bad").to_string();
+        let err = hint("marketing qualified lead");
+        assert!(err.contains("did you mean marketingqualifiedlead?"), "{err}");
+        assert!(err.contains("the stages: subscriber, lead,"), "{err}");
+        assert!(hint("custmer").contains("did you mean customer?"));
+        assert!(hint("SQL").contains("did you mean salesqualifiedlead?"));
+        let err = hint("vip");
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    fn owner(id: &str, email: &str, archived: bool) -> Owner {
+        Owner {
+            id: id.into(),
+            email: Some(email.into()),
+            archived,
+            ..Owner::default()
+        }
+    }
+
+    #[test]
+    fn owners_are_given_by_id_or_email() {
+        let owners = [
+            owner("77", "sam@acme.example", false),
+            owner("78", "Kim@Acme.example", false),
+            owner("79", "old@acme.example", true),
+        ];
+        assert_eq!(resolve_owner("crm", &owners, "77").expect("id"), "77");
+        assert_eq!(resolve_owner("crm", &owners, " kim@ACME.example").expect("email"), "78");
+        let err = resolve_owner("crm", &owners, "99").expect_err("unknown").to_string();
+        assert!(err.contains("no owner has that id"), "{err}");
+        assert!(err.contains("77 sam@acme.example, 78 Kim@Acme.example"), "{err}");
+        assert!(!err.contains("old@"), "archived owners are not offered: {err}");
+        let err = resolve_owner("crm", &owners, "old@acme.example").expect_err("archived");
+        assert!(err.to_string().contains("is archived"), "{err}");
+        let err = resolve_owner("crm", &owners, "nobody@acme.example").expect_err("unknown");
+        assert!(err.to_string().contains("no owner has that email"), "{err}");
+        let err = resolve_owner("crm", &owners, "sam").expect_err("neither");
+        assert!(err.to_string().contains("give an owner id"), "{err}");
+        assert_eq!(resolve_owner("crm", &[], "12").expect("unchecked"), "12");
+    }
+
+    fn contacts(list: &[(&str, &str)]) -> BTreeMap<String, Contact> {
+        list.iter()
+            .map(|(id, email)| {
+                let c = Contact {
+                    id: (*id).into(),
+                    email: Some((*email).into()),
+                    ..Contact::default()
+                };
+                ((*id).to_owned(), c)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contacts_are_found_by_id_or_normalised_email() {
+        let all = contacts(&[
+            ("101", "Ann@Acme.example"),
+            ("102", "ann+news@acme.example"),
+            ("201", "bo@acme.example"),
+            ("202", " BO@acme.example"),
+        ]);
+        assert_eq!(find_contact("crm", &all, "102").expect("id").id, "102");
+        assert_eq!(
+            find_contact("crm", &all, " ann@ACME.example ").expect("email").id,
+            "101"
+        );
+        assert_eq!(
+            find_contact("crm", &all, "ann+news@acme.example")
+                .expect("plus kept")
+                .id,
+            "102"
+        );
+        let err = find_contact("crm", &all, "bo@acme.example")
+            .expect_err("two")
+            .to_string();
+        assert_eq!(
+            err,
+            "2 contacts have the email \"bo@acme.example\"; give one of their ids: 201, 202"
+        );
+        let err = find_contact("crm", &all, "ann@acme.exmple")
+            .expect_err("typo")
+            .to_string();
+        assert!(err.contains("crm has no contact \"ann@acme.exmple\""), "{err}");
+        assert!(err.contains("did you mean ann@acme.example (101)"), "{err}");
+    }
+
+    fn member(email: &str, status: MemberStatus) -> Member {
+        Member {
+            id: format!("h-{email}"),
+            email: email.into(),
+            status,
+            last_changed: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn email_data() -> EmailData {
+        let audience = |id: &str, name: &str| crate::model::Audience {
+            id: id.into(),
+            name: name.into(),
+            member_count: 0,
+            unsubscribe_count: 0,
+            cleaned_count: 0,
+        };
+        let list = |members: Vec<Member>| members.into_iter().map(|m| (m.id.clone(), m)).collect();
+        EmailData {
+            campaigns: Vec::new(),
+            audiences: vec![audience("l1", "Acme Newsletter"), audience("l2", "Customers")],
+            members: [
+                (
+                    "l1".to_owned(),
+                    list(vec![
+                        member("Ann@Acme.example", MemberStatus::Subscribed),
+                        member("bo@acme.example", MemberStatus::Subscribed),
+                    ]),
+                ),
+                (
+                    "l2".to_owned(),
+                    list(vec![member("bo@acme.example", MemberStatus::Unsubscribed)]),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn members_are_found_by_email_across_audiences() {
+        let data = email_data();
+        let (list, m) = find_member("mc", &data, "ann@acme.EXAMPLE ", None).expect("one audience");
+        assert_eq!((list, m.email.as_str()), ("l1", "Ann@Acme.example"));
+        let err = find_member("mc", &data, "bo@acme.example", None)
+            .expect_err("two audiences")
+            .to_string();
+        assert_eq!(
+            err,
+            "bo@acme.example is in 2 audiences of mc: Acme Newsletter (l1) [subscribed], \
+             Customers (l2) [unsubscribed]; pick one with --audience LIST_ID"
+        );
+        let (list, _) = find_member("mc", &data, "bo@acme.example", Some("l2")).expect("by id");
+        assert_eq!(list, "l2");
+        let (list, _) = find_member("mc", &data, "bo@acme.example", Some("Acme Newsletter")).expect("by name");
+        assert_eq!(list, "l1");
+        let err = find_member("mc", &data, "bo@acme.example", Some("l9"))
+            .expect_err("no audience")
+            .to_string();
+        assert!(
+            err.contains("its audiences: Acme Newsletter (l1), Customers (l2)"),
+            "{err}"
+        );
+        let err = find_member("mc", &data, "ann@acme.example", Some("l2"))
+            .expect_err("not in l2")
+            .to_string();
+        assert!(
+            err.contains("no audience member \"ann@acme.example\" (in that audience"),
+            "{err}"
         );
     }
 
@@ -517,7 +1285,41 @@ mod tests {
             .lines()
             .find(|l| l.trim_start().starts_with("schedule"))
             .expect("line");
-        assert!(schedule.contains("--at"), "{text}");
+        assert!(
+            schedule.contains("CAMPAIGN") && schedule.contains("needs --at TIME"),
+            "{text}"
+        );
+        let unsubscribe = text
+            .lines()
+            .find(|l| l.contains("unsubscribe"))
+            .expect("member action listed");
+        assert!(unsubscribe.contains("EMAIL"), "{unsubscribe}");
+        assert!(unsubscribe.contains("optional [--audience LIST_ID]"), "{unsubscribe}");
+    }
+
+    #[test]
+    fn the_crm_list_shows_targets_and_required_flags() {
+        let text = list_actions("crm", SourceKind::Hubspot);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+                .to_owned()
+        };
+        let merge = line("merge");
+        assert!(
+            merge.contains("DUPLICATE") && merge.contains("needs --into KEEPER"),
+            "{merge}"
+        );
+        assert!(merge.contains("IRREVERSIBLE"), "{merge}");
+        let owner = line("assign-owner");
+        assert!(
+            owner.contains("CONTACT") && owner.contains("needs --owner OWNER"),
+            "{owner}"
+        );
+        assert!(line("set-lifecycle-stage").contains("needs --stage STAGE"), "{text}");
+        let opt_out = line("opt-out");
+        assert!(opt_out.contains("CONTACT") && !opt_out.contains("needs"), "{opt_out}");
     }
 
     #[test]

@@ -252,11 +252,14 @@ impl AuditLog {
             tracing::warn!(path = %self.path.display(), error = %e, "audit log not locked; appending anyway");
         }
         // The kernel may cut a write that spans pages when the process is
-        // killed; start on a fresh line so a torn record never swallows this one.
-        let mut line = Vec::with_capacity(json.len() + 2);
-        if !ends_with_newline(&file) {
-            line.push(b'\n');
+        // killed mid-record. Such a fragment was never a record: drop it, so
+        // every line in the log stays whole, valid JSON.
+        if let Some(cut) = torn_tail(&file).map_err(AuditError::io(&self.path, "checking the last record"))? {
+            tracing::warn!(path = %self.path.display(), at = cut, "dropping a record cut short by a killed writer");
+            file.set_len(cut)
+                .map_err(AuditError::io(&self.path, "dropping a torn record"))?;
         }
+        let mut line = Vec::with_capacity(json.len() + 1);
         line.extend_from_slice(&json);
         line.push(b'\n');
         file.write_all(&line)
@@ -334,16 +337,30 @@ impl AuditLog {
 
 /// Whether the file is empty or ends a line (unreadable counts as yes: the
 /// write that follows reports the real problem).
-fn ends_with_newline(file: &File) -> bool {
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+/// Where a record cut short by a kill begins, if the file ends in one: just
+/// after the last newline. `None` when the file ends with a whole line.
+fn torn_tail(file: &File) -> io::Result<Option<u64>> {
+    let len = file.metadata()?.len();
     if len == 0 {
-        return true;
+        return Ok(None);
     }
     let mut last = [0u8; 1];
-    match file.read_at(&mut last, len - 1) {
-        Ok(1) => last[0] == b'\n',
-        _ => true,
+    file.read_exact_at(&mut last, len - 1)?;
+    if last[0] == b'\n' {
+        return Ok(None);
     }
+    let mut buf = [0u8; 4096];
+    let mut end = len;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        file.read_exact_at(chunk, start)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            return Ok(Some(start + i as u64 + 1));
+        }
+        end = start;
+    }
+    Ok(Some(0))
 }
 
 fn millis(d: Duration) -> u64 {
@@ -450,7 +467,7 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_line_is_reported_and_the_next_record_starts_fresh() {
+    fn a_torn_record_is_dropped_by_the_next_append() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::open(&path).expect("open");
@@ -466,7 +483,12 @@ mod tests {
             .filter_map(|r| r.request_id.as_deref())
             .collect();
         assert_eq!(ids, ["rid-1", "rid-2"]);
-        assert_eq!(contents.damaged, [2]);
+        assert!(
+            contents.damaged.is_empty(),
+            "the fragment is gone: {:?}",
+            contents.damaged
+        );
+        assert_eq!(fs::read_to_string(&path).expect("read").lines().count(), 2);
     }
 
     #[test]

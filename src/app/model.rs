@@ -92,6 +92,8 @@ pub struct Model {
     pub running: Vec<RunningAction>,
     /// Actions that failed, for a person to retry or discard. Never retried on their own.
     pub failed: Vec<FailedAction>,
+    /// Batches of actions being sent one by one (round-robin assignment).
+    pub batches: Vec<Batch>,
     pub next_action_id: u64,
     /// A transient message in the status bar.
     pub toast: Option<Toast>,
@@ -123,6 +125,7 @@ impl Model {
             tasks_selected: 0,
             running: Vec::new(),
             failed: Vec::new(),
+            batches: Vec::new(),
             next_action_id: 1,
             toast: None,
             alerts: AlertsView::default(),
@@ -264,6 +267,30 @@ pub enum Overlay {
     },
     /// Choose an action's argument (an owner, a lifecycle stage).
     Picker(Picker),
+    /// A batch of planned actions, shown before any is sent.
+    ConfirmBatch(Box<BatchConfirm>),
+}
+
+/// A batch shown for confirmation: what it does, and its first request as a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchConfirm {
+    pub source: usize,
+    pub planned: Vec<PlannedAction>,
+    pub summary: String,
+}
+
+/// A batch being sent: one action at a time, at the source's rate limit,
+/// each audited; cancellable between actions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub id: u64,
+    pub source: usize,
+    pub action: String,
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub since: Timestamp,
+    pub cancelling: bool,
 }
 
 /// `x`: the actions of the selection, each ready or disabled with the reason.
@@ -271,6 +298,8 @@ pub enum Overlay {
 pub struct ActionMenu {
     /// Set when the menu is for a failed action: its items are retry and discard.
     pub failed: Option<u64>,
+    /// Set when the menu offers to cancel this running batch.
+    pub batch: Option<u64>,
     /// What the menu is about, for its title.
     pub title: String,
     pub items: Vec<MenuItem>,

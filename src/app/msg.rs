@@ -43,6 +43,24 @@ pub enum Msg {
         at: Timestamp,
         result: Result<Outcome, ActionError>,
     },
+    /// A batch planned (or why not), for confirmation.
+    BatchPlanned {
+        source: usize,
+        summary: String,
+        result: Result<Vec<PlannedAction>, ActionError>,
+    },
+    /// One action of a batch answered.
+    BatchProgress {
+        id: u64,
+        at: Timestamp,
+        planned: Box<PlannedAction>,
+        result: Result<Outcome, ActionError>,
+    },
+    /// A batch ended: all sent, or cancelled after `sent`.
+    BatchDone {
+        id: u64,
+        cancelled: bool,
+    },
     /// The quality rules' latest findings.
     Alerts {
         at: Timestamp,
@@ -71,6 +89,21 @@ pub enum Command {
         source: usize,
         planned: Box<PlannedAction>,
     },
+    /// Plan one action per item (a batch), answered by `Msg::BatchPlanned`.
+    PlanBatch {
+        source: usize,
+        action: String,
+        items: Vec<(PlanTarget, ActionArgs)>,
+        summary: String,
+    },
+    /// Send a confirmed batch, one action at a time; progress comes back as messages.
+    ExecuteBatch {
+        id: u64,
+        source: usize,
+        planned: Vec<PlannedAction>,
+    },
+    /// Stop a running batch before its next action.
+    CancelBatch(u64),
     /// Persist what a person did about an alert.
     SaveAlertState {
         id: AlertId,

@@ -57,6 +57,9 @@ async fn run_with_store(
     let mut connectors: Vec<Option<Arc<dyn Connector>>> = Vec::new();
     for sc in &config.sources {
         let mut state = SourceState::new(sc.name.clone(), sc.kind, sc.interval, sc.timeout);
+        if let crate::config::SourceSettings::Hubspot { round_robin, .. } = &sc.settings {
+            state.round_robin = round_robin.clone();
+        }
         match sources::build(&core, sc) {
             Ok(c) => connectors.push(Some(c)),
             Err(e) => {
@@ -131,6 +134,8 @@ async fn run_with_store(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut dirty = true;
+    // Running batches, so one can be cancelled between its actions.
+    let mut batches: std::collections::HashMap<u64, CancellationToken> = Default::default();
     // An OSC 8 link to draw over the status bar once the frame is on screen.
     let mut pending_link: Option<String> = None;
     let result = loop {
@@ -199,6 +204,34 @@ async fn run_with_store(
                             });
                         });
                     }
+                    Command::PlanBatch {
+                        source,
+                        action,
+                        items,
+                        summary,
+                    } => {
+                        let connector = connectors.get(source).and_then(Option::as_ref);
+                        let result: Result<Vec<PlannedAction>, ActionError> = items
+                            .iter()
+                            .map(|(target, args)| plan(&model, connector, source, &action, target, args))
+                            .collect();
+                        let _ = tx.send(Msg::BatchPlanned {
+                            source,
+                            summary,
+                            result,
+                        });
+                    }
+                    Command::ExecuteBatch { id, source, planned } => {
+                        let cancel = CancellationToken::new();
+                        batches.insert(id, cancel.clone());
+                        let connector = connectors.get(source).cloned().flatten();
+                        tokio::spawn(run_batch(id, planned, connector, executor.clone(), cancel, tx.clone()));
+                    }
+                    Command::CancelBatch(id) => {
+                        if let Some(token) = batches.remove(&id) {
+                            token.cancel();
+                        }
+                    }
                     Command::Copy(text) => terminal::copy(&text),
                     Command::Hyperlink(url) => pending_link = Some(url),
                     Command::SaveAlertState { id, state } => save_state(&store, &id, Some(state)),
@@ -218,6 +251,41 @@ async fn run_with_store(
     cancel.cancel();
     drop(tui);
     result
+}
+
+/// Sends a batch one action at a time through the executor (each audited;
+/// the HTTP client's limiter paces them under the vendor's rate limit),
+/// reporting each answer, until done or cancelled between actions.
+async fn run_batch(
+    id: u64,
+    planned: Vec<PlannedAction>,
+    connector: Option<Arc<dyn Connector>>,
+    executor: Result<Arc<Executor>, String>,
+    cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let mut cancelled = false;
+    for p in planned {
+        if cancel.is_cancelled() {
+            cancelled = true;
+            break;
+        }
+        let result = match (&connector, &executor) {
+            (Some(c), Ok(ex)) => ex.run(c.as_ref(), &p).await,
+            (None, _) => Err(ActionError::refused("the source is not running")),
+            (_, Err(why)) => Err(ActionError::refused(why.clone())),
+        };
+        let msg = Msg::BatchProgress {
+            id,
+            at: Timestamp::now(),
+            planned: Box::new(p),
+            result,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Msg::BatchDone { id, cancelled });
 }
 
 /// The data the quality rules read: the first CRM's and email platform's.

@@ -52,6 +52,8 @@ pub struct SourceState {
     /// The last data a poll brought, kept through failures so panes show
     /// stale data with the reason rather than going blank.
     pub data: Option<(SourceData, Timestamp)>,
+    /// Owners (ids or emails) a round-robin assignment rotates over.
+    pub round_robin: Vec<String>,
 }
 
 impl SourceState {
@@ -69,6 +71,7 @@ impl SourceState {
             polling_since: None,
             next_poll: None,
             data: None,
+            round_robin: Vec::new(),
         }
     }
 

@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::alerts;
 use super::keymap::{UserAction, action_for};
 use super::model::{
-    ActionMenu, Confirm, FailedAction, MenuItem, Model, Overlay, Palette, Pane, Picker, PlanTarget, RunningAction,
-    Screen, TimePrompt, Toast,
+    ActionMenu, Batch, BatchConfirm, Confirm, FailedAction, MenuItem, Model, Overlay, Palette, Pane, Picker,
+    PlanTarget, RunningAction, Screen, TimePrompt, Toast,
 };
 use super::msg::{Command, Msg};
 use super::palette::{self, PaletteAction};
@@ -76,6 +76,66 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         }
         Msg::ActionDone { id, at, result } => action_done(model, id, at, result),
         Msg::Alerts { at, alerts } => alerts_evaluated(model, at, alerts),
+        Msg::BatchPlanned {
+            source,
+            summary,
+            result,
+        } => {
+            match result {
+                Ok(planned) if !planned.is_empty() => {
+                    model.overlay = Some(Overlay::ConfirmBatch(Box::new(BatchConfirm {
+                        source,
+                        planned,
+                        summary,
+                    })))
+                }
+                Ok(_) => toast(model, "nothing to do: every contact already has an owner", false),
+                Err(e) => toast(model, format!("not planned: {e}"), true),
+            }
+            Vec::new()
+        }
+        Msg::BatchProgress {
+            id,
+            at,
+            planned,
+            result,
+        } => {
+            let next_id = model.next_action_id;
+            if let Some(b) = model.batches.iter_mut().find(|b| b.id == id) {
+                b.done += 1;
+                if let Err(error) = result {
+                    b.failed += 1;
+                    let source = b.source;
+                    model.failed.push(FailedAction {
+                        id: next_id,
+                        source,
+                        planned: *planned,
+                        error,
+                        at,
+                    });
+                    model.next_action_id += 1;
+                }
+            }
+            Vec::new()
+        }
+        Msg::BatchDone { id, cancelled } => {
+            let Some(pos) = model.batches.iter().position(|b| b.id == id) else {
+                return Vec::new();
+            };
+            let b = model.batches.remove(pos);
+            let how = if cancelled { "cancelled after" } else { "finished:" };
+            let failed = if b.failed > 0 {
+                format!(", {} failed (in 4 Task queues)", b.failed)
+            } else {
+                String::new()
+            };
+            toast(
+                model,
+                format!("batch {} {how} {} of {} sent{failed}", b.action, b.done, b.total),
+                b.failed > 0,
+            );
+            vec![Command::Poll(b.source)]
+        }
         Msg::Shutdown => quit(model),
     }
 }
@@ -232,6 +292,11 @@ fn overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Comman
                 return set_state(model, id, AlertState::Snoozed { until });
             }
             _ => model.overlay = Some(Overlay::Snooze { id, selected }),
+        },
+        Overlay::ConfirmBatch(confirm) => match code {
+            KeyCode::Char('y') | KeyCode::Enter => return send_batch(model, *confirm),
+            KeyCode::Char('n') | KeyCode::Esc => {}
+            _ => model.overlay = Some(Overlay::ConfirmBatch(confirm)),
         },
         Overlay::Picker(mut picker) => match code {
             KeyCode::Esc => {}
@@ -480,6 +545,7 @@ fn actions_menu(model: &mut Model) {
             .collect();
         model.overlay = Some(Overlay::ActionMenu(ActionMenu {
             failed: None,
+            batch: None,
             title: target_name,
             items,
             selected: 0,
@@ -494,6 +560,7 @@ fn actions_menu(model: &mut Model) {
             let title = alerts::current(model).map_or_else(String::new, |a| a.rule.title().to_string());
             model.overlay = Some(Overlay::ActionMenu(ActionMenu {
                 failed: None,
+                batch: None,
                 title,
                 items,
                 selected: 0,
@@ -502,6 +569,23 @@ fn actions_menu(model: &mut Model) {
         return;
     }
     if model.screen == Screen::Grid && model.focus == Pane::Tasks {
+        if let Some(b) = model.batches.iter().find(|b| !b.cancelling) {
+            let target_name = format!("{} batch ({}/{})", b.action, b.done, b.total);
+            model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+                failed: None,
+                batch: Some(b.id),
+                title: target_name.clone(),
+                items: vec![MenuItem {
+                    spec: CANCEL_BATCH,
+                    availability: Availability::Ready,
+                    source: b.source,
+                    target: None,
+                    target_name,
+                }],
+                selected: 0,
+            }));
+            return;
+        }
         if let Some(f) = model.failed.get(model.tasks_selected) {
             let retry = if model.readonly {
                 Availability::Disabled("read-only mode: writes are blocked".to_string())
@@ -518,6 +602,7 @@ fn actions_menu(model: &mut Model) {
             };
             model.overlay = Some(Overlay::ActionMenu(ActionMenu {
                 failed: Some(f.id),
+                batch: None,
                 title: target_name.clone(),
                 items: vec![item(RETRY, retry), item(DISCARD, Availability::Ready)],
                 selected: 0,
@@ -540,6 +625,20 @@ fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
         toast(model, format!("{}: {why}", item.spec.name), true);
         model.overlay = Some(Overlay::ActionMenu(menu));
         return Vec::new();
+    }
+    if let Some(batch) = menu.batch {
+        if let Some(b) = model.batches.iter_mut().find(|b| b.id == batch) {
+            b.cancelling = true;
+        }
+        toast(
+            model,
+            "cancelling the batch: the action in flight finishes, no more are sent",
+            false,
+        );
+        return vec![Command::CancelBatch(batch)];
+    }
+    if item.spec.name == ROUND_ROBIN.name {
+        return round_robin(model, item.source);
     }
     if let Some(failed_id) = menu.failed {
         let Some(pos) = model.failed.iter().position(|f| f.id == failed_id) else {
@@ -667,6 +766,21 @@ fn alert_actions(model: &Model) -> Vec<MenuItem> {
         }
     };
     let mut items = Vec::new();
+    if alert.rule == Rule::MissingOwner
+        && let Some((crm_source, _)) = alerts::crm(model)
+    {
+        let availability = match round_robin_owners(model, crm_source) {
+            Ok(_) => Availability::Ready,
+            Err(why) => Availability::Disabled(why),
+        };
+        items.push(MenuItem {
+            spec: ROUND_ROBIN,
+            availability: readonly(availability),
+            source: crm_source,
+            target: None,
+            target_name: format!("{} contacts", alert.records.len()),
+        });
+    }
     let sides = alerts::sides(model, &record);
     if let Some((crm_source, crm)) = alerts::crm(model) {
         let kind = model.sources[crm_source].kind;
@@ -757,6 +871,125 @@ fn merge_pair<'a>(
         _ => group.get(1).copied(),
     }?;
     Some((primary, secondary))
+}
+
+/// Stops a running batch.
+const CANCEL_BATCH: ActionSpec = ActionSpec {
+    name: "cancel-batch",
+    summary: "send no more of this batch (the one in flight finishes)",
+    irreversible: false,
+    arg: ArgKind::None,
+};
+
+/// Assigns every unowned contact of a missing-owner alert, rotating over the
+/// source's `round_robin` owners: one audited `assign-owner` per contact.
+const ROUND_ROBIN: ActionSpec = ActionSpec {
+    name: "assign-round-robin",
+    summary: "assign every listed contact an owner, in turn from round_robin",
+    irreversible: false,
+    arg: ArgKind::None,
+};
+
+/// The owner ids `round_robin` names, resolved against the CRM's active owners.
+pub fn round_robin_owners(model: &Model, source: usize) -> Result<Vec<String>, String> {
+    let s = model.sources.get(source).ok_or("no such source")?;
+    if s.round_robin.is_empty() {
+        return Err(format!(
+            "set round_robin = [\"owner@example.com\", ...] on the {} source",
+            s.name
+        ));
+    }
+    let owners = s.crm().map(|d| d.owners.as_slice()).unwrap_or_default();
+    s.round_robin
+        .iter()
+        .map(|entry| {
+            owners
+                .iter()
+                .filter(|o| !o.archived)
+                .find(|o| o.id == *entry || o.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(entry)))
+                .map(|o| o.id.clone())
+                .ok_or_else(|| format!("round_robin owner {entry:?} is not an active owner in {}", s.name))
+        })
+        .collect()
+}
+
+fn round_robin(model: &mut Model, source: usize) -> Vec<Command> {
+    let owners = match round_robin_owners(model, source) {
+        Ok(o) => o,
+        Err(why) => {
+            toast(model, why, true);
+            return Vec::new();
+        }
+    };
+    let Some(alert) = alerts::current(model) else {
+        return Vec::new();
+    };
+    let crm = model.sources.get(source).and_then(|s| s.crm());
+    let unowned: Vec<String> = alert
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            RecordRef::Contact { id } => crm
+                .and_then(|d| d.contacts.get(id))
+                .filter(|c| c.owner_id.is_none())
+                .map(|c| c.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let items: Vec<(PlanTarget, ActionArgs)> = unowned
+        .iter()
+        .zip(owners.iter().cycle())
+        .map(|(contact, owner)| {
+            (
+                PlanTarget::Contact(contact.clone()),
+                ActionArgs {
+                    owner_id: Some(owner.clone()),
+                    ..ActionArgs::default()
+                },
+            )
+        })
+        .collect();
+    let summary = format!(
+        "Assigns {} contacts an owner in turn over {} owners ({} each, at most): one audited request per contact, sent at HubSpot's rate limit",
+        items.len(),
+        owners.len(),
+        items.len().div_ceil(owners.len().max(1))
+    );
+    vec![Command::PlanBatch {
+        source,
+        action: "assign-owner".to_string(),
+        items,
+        summary,
+    }]
+}
+
+fn send_batch(model: &mut Model, confirm: BatchConfirm) -> Vec<Command> {
+    let id = model.next_action_id;
+    model.next_action_id += 1;
+    let action = confirm.planned.first().map_or_else(String::new, |p| p.action.clone());
+    model.batches.push(Batch {
+        id,
+        source: confirm.source,
+        action: action.clone(),
+        total: confirm.planned.len(),
+        done: 0,
+        failed: 0,
+        since: model.now,
+        cancelling: false,
+    });
+    toast(
+        model,
+        format!(
+            "sending {} {action} requests; x in 4 Task queues cancels",
+            confirm.planned.len()
+        ),
+        false,
+    );
+    vec![Command::ExecuteBatch {
+        id,
+        source: confirm.source,
+        planned: confirm.planned,
+    }]
 }
 
 fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
@@ -960,6 +1193,7 @@ fn run_palette(model: &mut Model, action: PaletteAction) -> Vec<Command> {
         } => {
             let menu = ActionMenu {
                 failed: None,
+                batch: None,
                 title: target_name.clone(),
                 items: vec![MenuItem {
                     spec,
@@ -1876,6 +2110,184 @@ mod tests {
                 menu.items
                     .iter()
                     .all(|i| matches!(&i.availability, Availability::Disabled(w) if w.contains("read-only")))
+            );
+        }
+    }
+
+    mod batches {
+        use std::sync::Arc;
+
+        use super::*;
+        use crate::actions::{ActionError, Outcome, PlannedAction};
+        use crate::app::model::Overlay;
+        use crate::http::Method;
+        use crate::model::{Alert, AlertId, Contact, CrmData, Owner, RecordRef, Rule, Severity};
+        use crate::sources::SourceData;
+
+        /// hs (source 1): three unowned contacts, two owners in round_robin (one by email).
+        fn unowned() -> Model {
+            let mut m = model();
+            let contacts = ["1", "2", "3"].map(|id| Contact {
+                id: id.into(),
+                ..Contact::default()
+            });
+            let crm = CrmData {
+                contacts: contacts.into_iter().map(|c| (c.id.clone(), c)).collect(),
+                owners: vec![
+                    Owner {
+                        id: "7".into(),
+                        email: Some("bo@acme.example".into()),
+                        ..Owner::default()
+                    },
+                    Owner {
+                        id: "8".into(),
+                        ..Owner::default()
+                    },
+                ],
+                ..CrmData::default()
+            };
+            m.sources[1].data = Some((SourceData::Crm(Arc::new(crm)), t(0)));
+            m.sources[1].round_robin = vec!["BO@acme.example".into(), "8".into()];
+            let alert = Alert {
+                id: AlertId("missing_owner".into()),
+                rule: Rule::MissingOwner,
+                severity: Severity::Warning,
+                summary: "3 contacts have no owner".into(),
+                records: ["1", "2", "3"].map(|id| RecordRef::Contact { id: id.into() }).to_vec(),
+            };
+            update(
+                &mut m,
+                Msg::Alerts {
+                    at: t(0),
+                    alerts: vec![alert],
+                },
+            );
+            key(&mut m, KeyCode::Char('3'));
+            m
+        }
+
+        fn planned(id: &str) -> PlannedAction {
+            PlannedAction {
+                source: "hs".into(),
+                action: "assign-owner".into(),
+                target_id: id.into(),
+                target_name: format!("contact {id}"),
+                method: Method::PATCH,
+                url: format!("https://api.hubapi.com/crm/v3/objects/contacts/{id}")
+                    .parse()
+                    .expect("url"),
+                body: Some(serde_json::json!({"properties": {"hubspot_owner_id": "7"}})),
+                auth: "Bearer ***".into(),
+                irreversible: false,
+                effect: "assigns".into(),
+            }
+        }
+
+        #[test]
+        fn round_robin_rotates_over_the_configured_owners() {
+            let mut m = unowned();
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu: {:?}", m.overlay)
+            };
+            assert_eq!(menu.items[0].spec.name, "assign-round-robin");
+            let cmds = key(&mut m, KeyCode::Enter);
+            let [
+                Command::PlanBatch {
+                    source: 1,
+                    action,
+                    items,
+                    ..
+                },
+            ] = cmds.as_slice()
+            else {
+                panic!("{cmds:?}")
+            };
+            assert_eq!(action, "assign-owner");
+            let owners: Vec<&str> = items.iter().map(|(_, a)| a.owner_id.as_deref().unwrap_or("")).collect();
+            assert_eq!(
+                owners,
+                ["7", "8", "7"],
+                "the email resolves to its owner id; owners take turns"
+            );
+        }
+
+        #[test]
+        fn an_unknown_round_robin_owner_disables_it_with_the_reason() {
+            let mut m = unowned();
+            m.sources[1].round_robin = vec!["nobody@acme.example".into()];
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert!(
+                matches!(&menu.items[0].availability, Availability::Disabled(w) if w.contains("nobody@acme.example"))
+            );
+        }
+
+        #[test]
+        fn a_batch_is_confirmed_sent_counted_and_cancellable() {
+            let mut m = unowned();
+            let result = Ok(vec![planned("1"), planned("2"), planned("3")]);
+            update(
+                &mut m,
+                Msg::BatchPlanned {
+                    source: 1,
+                    summary: "Assigns 3".into(),
+                    result,
+                },
+            );
+            assert!(matches!(m.overlay, Some(Overlay::ConfirmBatch(_))));
+            let cmds = key(&mut m, KeyCode::Char('y'));
+            let [Command::ExecuteBatch { id, source: 1, planned }] = cmds.as_slice() else {
+                panic!("{cmds:?}")
+            };
+            assert_eq!(planned.len(), 3);
+            let id = *id;
+            let ok = Outcome {
+                http_status: 200,
+                request_id: "r".into(),
+                duration: Duration::from_millis(5),
+                summary: "ok".into(),
+            };
+            update(
+                &mut m,
+                Msg::BatchProgress {
+                    id,
+                    at: t(1),
+                    planned: Box::new(planned[0].clone()),
+                    result: Ok(ok),
+                },
+            );
+            let err = ActionError::refused("VALIDATION_ERROR");
+            update(
+                &mut m,
+                Msg::BatchProgress {
+                    id,
+                    at: t(2),
+                    planned: Box::new(planned[1].clone()),
+                    result: Err(err),
+                },
+            );
+            assert_eq!((m.batches[0].done, m.batches[0].failed), (2, 1));
+            assert_eq!(m.failed.len(), 1, "a failed record waits for a person");
+
+            key(&mut m, KeyCode::Char('4'));
+            key(&mut m, KeyCode::Char('x'));
+            let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
+                panic!("no menu")
+            };
+            assert_eq!(menu.items[0].spec.name, "cancel-batch");
+            assert_eq!(key(&mut m, KeyCode::Enter), vec![Command::CancelBatch(id)]);
+            assert!(m.batches[0].cancelling);
+
+            let cmds = update(&mut m, Msg::BatchDone { id, cancelled: true });
+            assert_eq!(cmds, vec![Command::Poll(1)]);
+            assert!(m.batches.is_empty());
+            assert!(
+                m.toast
+                    .as_ref()
+                    .is_some_and(|t| t.text.contains("cancelled after 2 of 3"))
             );
         }
     }

@@ -14,7 +14,7 @@ use super::widgets::truncate;
 use crate::actions::Availability;
 use crate::actions::time::until;
 use crate::app::Model;
-use crate::app::model::{ActionMenu, Confirm, Overlay, Palette, Picker, TimePrompt};
+use crate::app::model::{ActionMenu, BatchConfirm, Confirm, Overlay, Palette, Picker, TimePrompt};
 use crate::app::palette;
 
 pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -27,6 +27,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         Some(Overlay::Palette(p)) => palette_popup(model, p, frame, area, theme),
         Some(Overlay::Snooze { selected, .. }) => snooze(*selected, frame, area, theme),
         Some(Overlay::Picker(p)) => picker(p, frame, area, theme),
+        Some(Overlay::ConfirmBatch(b)) => confirm_batch(b, frame, area, theme),
     }
 }
 
@@ -252,6 +253,46 @@ fn picker(p: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
         lines,
         "↑↓ choose · Enter plan · Esc cancel",
         60,
+        theme,
+    );
+}
+
+fn confirm_batch(b: &BatchConfirm, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut lines = vec![Line::from(Span::styled(b.summary.clone(), theme.title)), Line::from("")];
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{} requests like this one, each sent once and audited:",
+            b.planned.len()
+        ),
+        theme.dim,
+    )));
+    if let Some(first) = b.planned.first() {
+        lines.push(Line::from(Span::styled(format!("  {}", first.effect), theme.dim)));
+        lines.extend(
+            first
+                .request_lines()
+                .into_iter()
+                .map(|l| Line::from(Span::styled(format!("  {l}"), theme.key))),
+        );
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme.key),
+        Span::raw(" or Enter sends them, "),
+        Span::styled("n", theme.key),
+        Span::raw(" or Esc cancels; x in 4 Task queues stops a running batch"),
+    ]));
+    popup(
+        frame,
+        area,
+        format!(
+            "{} x{}?",
+            b.planned.first().map_or("", |p| p.action.as_str()),
+            b.planned.len()
+        ),
+        lines,
+        "y send · n cancel",
+        area.width.saturating_sub(4),
         theme,
     );
 }

@@ -83,6 +83,7 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
         Some(Overlay::Confirm(_) | Overlay::TimePrompt(_) | Overlay::Palette(_)) => return vec![("Esc", "cancel")],
         Some(Overlay::Snooze { .. }) => return vec![("↑↓", "choose"), ("Enter", "snooze"), ("Esc", "cancel")],
         Some(Overlay::Picker(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "cancel")],
+        Some(Overlay::ConfirmBatch(_)) => return vec![("y", "send"), ("n", "cancel")],
         None => {}
     }
     if model.pipeline.editing_filter || model.alerts.editing_filter {

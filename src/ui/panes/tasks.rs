@@ -14,7 +14,7 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::{clock, truncate, window};
 
 pub fn summary(model: &Model) -> String {
-    match (model.failed.len(), model.running.len()) {
+    match (model.failed.len(), model.running.len() + model.batches.len()) {
         (0, 0) => String::new(),
         (f, 0) => format!("{f} failed"),
         (0, r) => format!("{r} sending"),
@@ -23,7 +23,7 @@ pub fn summary(model: &Model) -> String {
 }
 
 pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let running = model.running.len().min(3) as u16;
+    let running = (model.running.len() + model.batches.len()).min(3) as u16;
     let [running_area, failed_area, note_area] = Layout::vertical([
         Constraint::Length(running),
         Constraint::Min(0),
@@ -31,11 +31,23 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
     ])
     .areas(area);
 
-    let lines: Vec<Line> = model
-        .running
-        .iter()
-        .take(3)
-        .map(|r| {
+    let batches = model.batches.iter().map(|b| {
+        let state = if b.cancelling { "cancelling" } else { "batch" };
+        let failed = if b.failed > 0 {
+            format!(", {} failed", b.failed)
+        } else {
+            String::new()
+        };
+        Line::from(vec![
+            Span::styled(format!("{state} "), theme.warn),
+            Span::raw(truncate(
+                &format!("{} {}/{}{failed} (x cancels)", b.action, b.done, b.total),
+                area.width as usize - 11,
+            )),
+        ])
+    });
+    let lines: Vec<Line> = batches
+        .chain(model.running.iter().map(|r| {
             let age = human_duration(elapsed(r.since, model.now));
             Line::from(vec![
                 Span::styled("sending ", theme.warn),
@@ -44,7 +56,8 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
                     area.width as usize - 8,
                 )),
             ])
-        })
+        }))
+        .take(3)
         .collect();
     frame.render_widget(Paragraph::new(lines), running_area);
 
