@@ -215,7 +215,7 @@ fn example_config_parses_with_all_four_kinds() {
         QualityConfig {
             disabled: BTreeSet::from([Rule::PlusAddressing]),
             severity: BTreeMap::from([(Rule::ConsentMismatch, Severity::Critical)]),
-            stale_after: Duration::from_secs(180 * DAY),
+            stale_after: Duration::from_secs(365 * DAY),
         }
     );
     assert_eq!(
@@ -455,11 +455,11 @@ fn quality_defaults_apply_when_absent_or_partly_set() {
     let dir = tempfile::tempdir().unwrap();
     let none = config::load(&write(dir.path(), "none.toml", "title = \"x\"\n")).unwrap();
     assert_eq!(none.quality, QualityConfig::default());
-    assert_eq!(none.quality.stale_after, Duration::from_secs(180 * DAY));
+    assert_eq!(none.quality.stale_after, Duration::from_secs(730 * DAY));
     assert!(none.quality.disabled.is_empty() && none.quality.severity.is_empty());
     assert_eq!(
         config::check(&none).quality,
-        "stale after 180d; all 12 rules on",
+        "stale after 730d; all 12 rules on",
         "the defaults are spelled out"
     );
 
@@ -469,7 +469,7 @@ fn quality_defaults_apply_when_absent_or_partly_set() {
         "[quality.rules.invalid_email]\nseverity = \"warning\"\n",
     ))
     .unwrap();
-    assert_eq!(partial.quality.stale_after, Duration::from_secs(180 * DAY));
+    assert_eq!(partial.quality.stale_after, Duration::from_secs(730 * DAY));
     assert!(partial.quality.disabled.is_empty());
     assert_eq!(
         partial.quality.severity,

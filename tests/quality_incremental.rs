@@ -148,12 +148,21 @@ fn mutate(rng: &mut StdRng, crm: &mut CrmData, email: &mut EmailData, at: Timest
     edited
 }
 
+/// The population's ages are spread over a year: a 180-day staleness age
+/// makes StaleRecord fire, and the clock moving on changes what is stale.
+fn config() -> QualityConfig {
+    QualityConfig {
+        stale_after: std::time::Duration::from_secs(180 * 86_400),
+        ..QualityConfig::default()
+    }
+}
+
 #[test]
 fn incremental_passes_match_a_fresh_engine_over_random_changes() {
     for seed in 0..6 {
         let (mut crm, mut email) = population(seed);
         let mut rng = StdRng::seed_from_u64(seed + 100);
-        let mut engine = Engine::new(QualityConfig::default(), Thresholds::default());
+        let mut engine = Engine::new(config(), Thresholds::default());
         let mut now = base_time();
         let first = engine.evaluate(Some(&crm), Some(&email), now);
         for rule in Rule::ALL.iter().filter(|r| !r.key().starts_with("campaign")) {
@@ -170,8 +179,7 @@ fn incremental_passes_match_a_fresh_engine_over_random_changes() {
                 .expect("time");
             mutate(&mut rng, &mut crm, &mut email, now);
             let incremental = engine.evaluate(Some(&crm), Some(&email), now);
-            let fresh =
-                Engine::new(QualityConfig::default(), Thresholds::default()).evaluate(Some(&crm), Some(&email), now);
+            let fresh = Engine::new(config(), Thresholds::default()).evaluate(Some(&crm), Some(&email), now);
             assert_eq!(incremental, fresh, "seed {seed}, step {step}");
         }
     }
@@ -180,7 +188,7 @@ fn incremental_passes_match_a_fresh_engine_over_random_changes() {
 #[test]
 fn a_small_change_rederives_only_what_changed() {
     let (mut crm, email) = population(7);
-    let mut engine = Engine::new(QualityConfig::default(), Thresholds::default());
+    let mut engine = Engine::new(config(), Thresholds::default());
     let now = base_time();
     engine.evaluate(Some(&crm), Some(&email), now);
     let full = engine.last_pass();
@@ -222,21 +230,21 @@ fn a_small_change_rederives_only_what_changed() {
         small.groups_rechecked < full.groups_rechecked / 10,
         "{small:?} vs {full:?}"
     );
-    let fresh = Engine::new(QualityConfig::default(), Thresholds::default()).evaluate(Some(&crm), Some(&email), now);
+    let fresh = Engine::new(config(), Thresholds::default()).evaluate(Some(&crm), Some(&email), now);
     assert_eq!(after, fresh);
 }
 
 #[test]
 fn losing_a_source_clears_its_alerts_and_getting_it_back_restores_them() {
     let (crm, email) = population(3);
-    let mut engine = Engine::new(QualityConfig::default(), Thresholds::default());
+    let mut engine = Engine::new(config(), Thresholds::default());
     let now = base_time();
     let all = engine.evaluate(Some(&crm), Some(&email), now);
     let crm_only = engine.evaluate(Some(&crm), None, now);
     assert!(!crm_only.iter().any(|a| a.rule == Rule::ConsentMismatch));
     assert_eq!(
         crm_only,
-        Engine::new(QualityConfig::default(), Thresholds::default()).evaluate(Some(&crm), None, now)
+        Engine::new(config(), Thresholds::default()).evaluate(Some(&crm), None, now)
     );
     assert_eq!(
         engine.evaluate(None, Some(&email), now),

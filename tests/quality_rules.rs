@@ -231,7 +231,11 @@ fn stale_records_use_modified_else_created_and_the_configured_age() {
         },
         contact("fresh", "d@x.com"),
     ]);
-    let alerts = run(Some(&data), None);
+    let half_year = QualityConfig {
+        stale_after: Duration::from_secs(180 * 86_400),
+        ..QualityConfig::default()
+    };
+    let alerts = evaluate(&half_year, &Thresholds::default(), Some(&data), None, now());
     let stale = of(&alerts, Rule::StaleRecord);
     assert_eq!(stale[0].records, [c("created-only"), c("old")]);
     assert_eq!(stale[0].summary, "2 contacts not modified for 180 days");

@@ -70,7 +70,7 @@ pub struct QualityConfig {
     pub disabled: std::collections::BTreeSet<crate::model::Rule>,
     /// `[quality.rules.<rule>] severity = "critical"`.
     pub severity: BTreeMap<crate::model::Rule, crate::model::Severity>,
-    /// `stale_after = "180d"`: a contact not modified for this long is stale.
+    /// `stale_after = "730d"`: a contact not modified for this long is stale.
     pub stale_after: std::time::Duration,
 }
 
@@ -79,7 +79,8 @@ impl Default for QualityConfig {
         QualityConfig {
             disabled: Default::default(),
             severity: Default::default(),
-            stale_after: std::time::Duration::from_secs(180 * 86_400),
+            // Two years untouched: old enough that nobody is working the record.
+            stale_after: std::time::Duration::from_secs(730 * 86_400),
         }
     }
 }

@@ -240,6 +240,58 @@ pub fn build(core: &HttpCore, cfg: &SourceConfig) -> Result<Arc<dyn Connector>, 
     Ok(connector)
 }
 
+/// An action the vendor answered with an error: its status, its own words
+/// (already scrubbed by the caller), the request id.
+pub(crate) fn refused_by_vendor(
+    what: &str,
+    resp: &crate::http::Response,
+    vendor: Option<VendorError>,
+    scrub: &crate::http::Scrubber,
+) -> ActionError {
+    let code = resp.status.as_u16();
+    let said = match &vendor {
+        Some(v) => match &v.code {
+            Some(c) => format!(": {c}: {}", v.message),
+            None => format!(": {}", v.message),
+        },
+        None if resp.status == crate::http::StatusCode::MULTI_STATUS => " (partial failure)".to_owned(),
+        None => resp
+            .status
+            .canonical_reason()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default(),
+    };
+    ActionError {
+        message: scrub.scrub(&format!("{what} failed: HTTP {code}{said}")),
+        http_status: Some(code),
+        vendor,
+        request_id: Some(resp.request_id.clone()),
+        duration: resp.latency,
+    }
+}
+
+/// An action that got no answer, or was never sent (read-only, circuit
+/// open, a vendor-imposed wait): then it has no request id to show.
+pub(crate) fn not_answered(
+    what: &str,
+    e: &crate::http::HttpError,
+    started: Instant,
+    scrub: &crate::http::Scrubber,
+) -> ActionError {
+    use crate::http::HttpError;
+    let sent = !matches!(
+        e,
+        HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } | HttpError::Waiting { .. }
+    );
+    ActionError {
+        message: scrub.scrub(&format!("{what} failed: {e}")),
+        http_status: None,
+        vendor: None,
+        request_id: sent.then(|| e.request_id().to_owned()),
+        duration: started.elapsed(),
+    }
+}
+
 /// Sends the probe request and classifies whatever comes back.
 pub(crate) async fn run_probe(
     client: &SourceClient,

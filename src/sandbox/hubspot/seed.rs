@@ -234,6 +234,10 @@ pub(crate) fn generate(rng: &mut StdRng, anchor: Timestamp) -> Seeded {
         join(&drafts[i], MemberStatus::Unsubscribed);
     }
     for i in take(p.cleaned_still_active) {
+        // Active in the CRM: a stage of "other" would mark it inactive.
+        if drafts[i].stage == Some("other") {
+            drafts[i].stage = Some("lead");
+        }
         join(&drafts[i], MemberStatus::Cleaned);
     }
     for i in take(p.unsubscribed_and_opted_out) {

@@ -10,7 +10,7 @@ use url::Url;
 use super::hubspot_error;
 use super::wire::LIFECYCLE_STAGES;
 use crate::actions::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome, PlannedAction, Target};
-use crate::http::{Auth, HttpError, Method, Request, SourceClient, StatusCode};
+use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
 use crate::model::Contact;
 use crate::sources::urls::join;
 
@@ -256,40 +256,9 @@ pub(super) async fn execute(
                 v.code = v.code.as_deref().map(|c| scrub.scrub(c));
                 v
             });
-            let code = resp.status.as_u16();
-            let said = match &vendor {
-                Some(v) => match &v.code {
-                    Some(category) => format!(": {category}: {}", v.message),
-                    None => format!(": {}", v.message),
-                },
-                None if resp.status == StatusCode::MULTI_STATUS => " (partial failure)".to_owned(),
-                None => resp
-                    .status
-                    .canonical_reason()
-                    .map(|r| format!(" {r}"))
-                    .unwrap_or_default(),
-            };
-            Err(ActionError {
-                message: scrub.scrub(&format!("{what} failed: HTTP {code}{said}")),
-                http_status: Some(code),
-                vendor,
-                request_id: Some(resp.request_id),
-                duration: resp.latency,
-            })
+            Err(crate::sources::refused_by_vendor(&what, &resp, vendor, &scrub))
         }
-        Err(e) => {
-            let sent = !matches!(
-                e,
-                HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } | HttpError::Waiting { .. }
-            );
-            Err(ActionError {
-                message: scrub.scrub(&format!("{what} failed: {e}")),
-                http_status: None,
-                vendor: None,
-                request_id: sent.then(|| e.request_id().to_owned()),
-                duration: started.elapsed(),
-            })
-        }
+        Err(e) => Err(crate::sources::not_answered(&what, &e, started, &scrub)),
     }
 }
 

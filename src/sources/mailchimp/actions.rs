@@ -12,7 +12,7 @@ use url::Url;
 use super::{ACTIONS, availability, mailchimp_error};
 use crate::actions::time::{schedule_time, until};
 use crate::actions::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome, PlannedAction, Target};
-use crate::http::{Auth, HttpError, Method, Request, SourceClient};
+use crate::http::{Auth, Method, Request, SourceClient};
 use crate::model::{Member, MemberStatus};
 use crate::sources::urls::join;
 
@@ -237,39 +237,9 @@ pub(super) async fn execute(
                 v.code = v.code.as_deref().map(|c| scrub.scrub(c));
                 v
             });
-            let code = resp.status.as_u16();
-            let said = match &vendor {
-                Some(v) => match &v.code {
-                    Some(title) => format!(": {title}: {}", v.message),
-                    None => format!(": {}", v.message),
-                },
-                None => resp
-                    .status
-                    .canonical_reason()
-                    .map(|r| format!(" {r}"))
-                    .unwrap_or_default(),
-            };
-            Err(ActionError {
-                message: scrub.scrub(&format!("{what} failed: HTTP {code}{said}")),
-                http_status: Some(code),
-                vendor,
-                request_id: Some(resp.request_id),
-                duration: resp.latency,
-            })
+            Err(crate::sources::refused_by_vendor(&what, &resp, vendor, &scrub))
         }
-        Err(e) => {
-            let sent = !matches!(
-                e,
-                HttpError::ReadOnly { .. } | HttpError::CircuitOpen { .. } | HttpError::Waiting { .. }
-            );
-            Err(ActionError {
-                message: scrub.scrub(&format!("{what} failed: {e}")),
-                http_status: None,
-                vendor: None,
-                request_id: sent.then(|| e.request_id().to_owned()),
-                duration: started.elapsed(),
-            })
-        }
+        Err(e) => Err(crate::sources::not_answered(&what, &e, started, &scrub)),
     }
 }
 
