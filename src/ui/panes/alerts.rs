@@ -123,8 +123,9 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
 
     let selected = v.selected.min(ordered.len() - 1);
     let (offset, visible) = window(selected, ordered.len(), table_area.height.saturating_sub(1) as usize);
-    // Columns by room: the state from 60 columns, what it is about from 100.
-    let (with_state, with_what) = (table_area.width >= 60, table_area.width >= 100);
+    // Columns by room: what it is about from 60 columns (rows of one rule
+    // differ only there), the state from 110 (dimmed rows show it anyway).
+    let (with_what, with_state) = (table_area.width >= 60, table_area.width >= 110);
     let rows = ordered[offset..offset + visible].iter().map(|a| {
         let state = v.state(&a.id, model.now);
         let dim = state != AlertState::Firing;
@@ -145,14 +146,20 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
             cells.push(Cell::from(Span::styled(state_label(state, model), base)));
         }
         if with_what {
-            cells.push(Cell::from(Span::styled(a.summary.clone(), base)));
+            // Without a state column, a handled alert says so in front.
+            let what = if with_state || !dim {
+                a.summary.clone()
+            } else {
+                format!("{} · {}", state_label(state, model), a.summary)
+            };
+            cells.push(Cell::from(Span::styled(what, base)));
         }
         Row::new(cells)
     });
-    let rule_width = if with_what {
-        Constraint::Length(36)
-    } else {
-        Constraint::Fill(1)
+    let rule_width = match (with_what, with_state) {
+        (false, _) => Constraint::Fill(1),
+        (true, false) => Constraint::Length(26),
+        (true, true) => Constraint::Length(36),
     };
     let mut widths = vec![Constraint::Length(8), Constraint::Length(5), rule_width];
     let mut header = vec!["Severity", "Count", "Rule"];
