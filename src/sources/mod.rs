@@ -2,6 +2,7 @@
 //! becomes a classified [`Probe`].
 
 mod classify;
+mod data_call;
 mod http_check;
 mod hubspot;
 mod mailchimp;

@@ -15,7 +15,7 @@ use super::hubspot_error;
 use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, WireObject, WireOwner, WirePipeline};
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
 use crate::model::{Contact, CrmData, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
-use crate::sources::classify::{BodyVerdict, ProbeContext, classify, parse_json};
+use crate::sources::data_call::{Meta, call_json};
 use crate::sources::urls::join;
 
 /// HubSpot's largest page for object lists and owners.
@@ -152,12 +152,6 @@ pub(super) struct Fetched {
 }
 
 /// One call's identity, for failures found after the body parsed.
-struct Meta {
-    request_id: String,
-    url: String,
-    attempts: u32,
-}
-
 struct Paged<T> {
     items: Vec<T>,
     skipped: usize,
@@ -455,39 +449,9 @@ impl Fetcher<'_> {
         endpoint: &str,
     ) -> Result<(Map<String, Value>, Meta), Box<Failure>> {
         let request = request.with_auth(self.auth.clone());
-        let scrub = self.client.scrubber_for(&request.auth);
-        let started = Instant::now();
-        let outcome = self.client.send(request).await;
-        let verdict = match &outcome {
-            Ok(resp) if resp.status == StatusCode::OK => match parse_json::<Map<String, Value>>(resp, endpoint) {
-                Ok(body) => {
-                    let meta = Meta {
-                        request_id: resp.request_id.clone(),
-                        url: resp.url.clone(),
-                        attempts: resp.attempts,
-                    };
-                    return Ok((body, meta));
-                }
-                Err(broken) => broken,
-            },
-            _ => BodyVerdict::Broken(String::new()), // unused: non-200 is classified by status
-        };
-        let ctx = ProbeContext {
-            endpoint: endpoint.to_owned(),
-            expect_status: 200,
-            slow: Duration::MAX,
-            elapsed: started.elapsed(),
-            circuit: self.client.circuit(),
-            headroom: self.client.headroom(),
-            now: Timestamp::now(),
-        };
-        let mut probe = classify(outcome.as_ref(), &ctx, |_| verdict, hubspot_error);
-        probe.summary = scrub.scrub(&probe.summary);
-        if let Some(vendor) = &mut probe.vendor_error {
-            vendor.message = scrub.scrub(&vendor.message);
-            vendor.code = vendor.code.as_deref().map(|code| scrub.scrub(code));
-        }
-        Err(Failure::from_probe(method, endpoint, probe))
+        call_json(self.client, request, endpoint, |_| Ok(()), hubspot_error)
+            .await
+            .map_err(|probe| Failure::from_probe(method, endpoint, probe))
     }
 }
 

@@ -13,11 +13,11 @@ use url::Url;
 
 use super::mailchimp_error;
 use super::wire::{self, WireCampaign, WireList, WireMember, WireReport};
-use crate::http::{Auth, Request, Scrubber, SourceClient, StatusCode};
+use crate::http::{Auth, Request, SourceClient};
 use crate::model::{
     Audience, Campaign, CampaignReport, CampaignStatus, EmailData, HealthStatus, Member, Probe, VendorError,
 };
-use crate::sources::classify::{BodyVerdict, ProbeContext, classify, parse_json};
+use crate::sources::data_call::{Meta, call_json};
 use crate::sources::urls::join;
 
 /// Mailchimp's largest page.
@@ -109,12 +109,6 @@ pub(super) struct Fetched {
 }
 
 /// One call's identity, for failures found after the body parsed.
-struct Meta {
-    request_id: String,
-    url: String,
-    attempts: u32,
-}
-
 struct Paged<T> {
     items: Vec<T>,
     skipped: usize,
@@ -360,38 +354,13 @@ impl Fetcher<'_> {
         list_key: Option<&str>,
     ) -> Result<(Map<String, Value>, Meta), Box<Failure>> {
         let request = Request::get(url).with_auth(self.auth.clone());
-        let scrub = self.client.scrubber_for(&request.auth);
-        let started = Instant::now();
-        let outcome = self.client.send(request).await;
-        let verdict = match &outcome {
-            Ok(resp) if resp.status == StatusCode::OK => match parse_json::<Map<String, Value>>(resp, endpoint) {
-                Ok(body) => match list_key.map(|key| check_list(&body, key, endpoint)) {
-                    Some(Err(why)) => BodyVerdict::Broken(why),
-                    _ => {
-                        let meta = Meta {
-                            request_id: resp.request_id.clone(),
-                            url: resp.url.clone(),
-                            attempts: resp.attempts,
-                        };
-                        return Ok((body, meta));
-                    }
-                },
-                Err(broken) => broken,
-            },
-            _ => BodyVerdict::Broken(String::new()), // unused: non-200 is classified by status
+        let check = |body: &Map<String, Value>| match list_key {
+            Some(key) => check_list(body, key, endpoint),
+            None => Ok(()),
         };
-        let ctx = ProbeContext {
-            endpoint: endpoint.to_owned(),
-            expect_status: 200,
-            slow: Duration::MAX,
-            elapsed: started.elapsed(),
-            circuit: self.client.circuit(),
-            headroom: self.client.headroom(),
-            now: Timestamp::now(),
-        };
-        let mut probe = classify(outcome.as_ref(), &ctx, |_| verdict, mailchimp_error);
-        scrub_probe(&mut probe, &scrub);
-        Err(Failure::from_probe(endpoint, probe))
+        call_json(self.client, request, endpoint, check, mailchimp_error)
+            .await
+            .map_err(|probe| Failure::from_probe(endpoint, probe))
     }
 }
 
@@ -411,15 +380,6 @@ fn count_of(v: &Value) -> Option<u64> {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
-}
-
-/// Vendor words may echo the credentials back: scrub everything shown.
-pub(super) fn scrub_probe(probe: &mut Probe, scrub: &Scrubber) {
-    probe.summary = scrub.scrub(&probe.summary);
-    if let Some(vendor) = &mut probe.vendor_error {
-        vendor.message = scrub.scrub(&vendor.message);
-        vendor.code = vendor.code.as_deref().map(|code| scrub.scrub(code));
     }
 }
 

@@ -1,0 +1,71 @@
+//! One data call (after the health probe) whose answer must be a 200 JSON
+//! object: shared by the connectors that page through a vendor's lists.
+
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::classify::{BodyVerdict, ProbeContext, classify, parse_json};
+use crate::http::{Request, Scrubber, SourceClient, StatusCode};
+use crate::model::{Probe, VendorError};
+
+/// Where an answer came from, for the health row when a later call fails.
+pub(crate) struct Meta {
+    pub(crate) request_id: String,
+    pub(crate) url: String,
+    pub(crate) attempts: u32,
+}
+
+/// Sends `request`; a 200 JSON object that `check` accepts comes back with
+/// its meta, anything else as a probe classified exactly as the health probe
+/// would be, scrubbed of the source's secrets.
+pub(crate) async fn call_json(
+    client: &SourceClient,
+    request: Request,
+    endpoint: &str,
+    check: impl FnOnce(&Map<String, Value>) -> Result<(), String>,
+    vendor_error: impl FnOnce(&[u8]) -> Option<VendorError>,
+) -> Result<(Map<String, Value>, Meta), Probe> {
+    let scrub = client.scrubber_for(&request.auth);
+    let started = Instant::now();
+    let outcome = client.send(request).await;
+    let verdict = match &outcome {
+        Ok(resp) if resp.status == StatusCode::OK => match parse_json::<Map<String, Value>>(resp, endpoint) {
+            Ok(body) => match check(&body) {
+                Ok(()) => {
+                    let meta = Meta {
+                        request_id: resp.request_id.clone(),
+                        url: resp.url.clone(),
+                        attempts: resp.attempts,
+                    };
+                    return Ok((body, meta));
+                }
+                Err(why) => BodyVerdict::Broken(why),
+            },
+            Err(broken) => broken,
+        },
+        _ => BodyVerdict::Broken(String::new()), // unused: non-200 is classified by status
+    };
+    let ctx = ProbeContext {
+        endpoint: endpoint.to_owned(),
+        expect_status: 200,
+        slow: Duration::MAX,
+        elapsed: started.elapsed(),
+        circuit: client.circuit(),
+        headroom: client.headroom(),
+        now: Timestamp::now(),
+    };
+    let mut probe = classify(outcome.as_ref(), &ctx, |_| verdict, vendor_error);
+    scrub_probe(&mut probe, &scrub);
+    Err(probe)
+}
+
+/// Vendor text can echo a credential: scrub what the health row shows.
+pub(crate) fn scrub_probe(probe: &mut Probe, scrub: &Scrubber) {
+    probe.summary = scrub.scrub(&probe.summary);
+    if let Some(vendor) = &mut probe.vendor_error {
+        vendor.message = scrub.scrub(&vendor.message);
+        vendor.code = vendor.code.as_deref().map(|code| scrub.scrub(code));
+    }
+}
