@@ -88,26 +88,37 @@ const ACT_EXAMPLES: &str = "Examples:
   mops act crm merge 202 --into 201
   mops act crm assign-owner ann@acme.example --owner kim@acme.example --dry-run
   mops act crm set-lifecycle-stage 201 --stage marketingqualifiedlead
+  mops act blog publish 'Spring launch' --dry-run
+  mops act blog reschedule spring-launch --at 'tomorrow 09:00'
+  mops act crm complete 'Call Ann back' --yes
+  mops act crm reassign 9001 --owner kim@acme.example
+  mops act --failed
+  mops act --retry 3 --dry-run
+  mops act --discard 3
 
-Every attempt and outcome is appended to the audit log ($XDG_STATE_HOME/mops/audit.jsonl).";
+Every attempt and outcome is appended to the audit log ($XDG_STATE_HOME/mops/audit.jsonl).
+An action the vendor refused, or that got no answer, is kept in the failed-actions queue
+($XDG_DATA_HOME/mops/mops.db) until it is retried successfully or discarded.";
 
-/// `mops act SOURCE ACTION TARGET` and `mops act SOURCE --list`.
+/// `mops act SOURCE ACTION TARGET`, `mops act SOURCE --list`, and the
+/// failed-actions queue: `--failed`, `--retry ID`, `--discard ID`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ActArgs {
     /// The source's name in the config
-    #[arg(value_name = "SOURCE")]
-    pub source: String,
+    #[arg(value_name = "SOURCE", required_unless_present_any = ["failed", "retry", "discard"])]
+    pub source: Option<String>,
     /// The vendor's action name in kebab-case (schedule, cancel-send, ...); see --list
-    #[arg(value_name = "ACTION", required_unless_present = "list")]
+    #[arg(value_name = "ACTION", required_unless_present_any = ["list", "failed", "retry", "discard"])]
     pub action: Option<String>,
     /// A campaign (id, web id or exact title), a contact (id or email), the
-    /// duplicate contact to merge away, or an audience member's email
-    #[arg(value_name = "TARGET", required_unless_present = "list")]
+    /// duplicate contact to merge away, an audience member's email, a post
+    /// (id, slug or exact title) or a CRM task (id or exact subject)
+    #[arg(value_name = "TARGET", required_unless_present_any = ["list", "failed", "retry", "discard"])]
     pub target: Option<String>,
     /// When, for actions that take a time: 2026-11-23 09:00, 09:00, tomorrow 09:00, +2h or RFC 3339 (local zone)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// The owner to assign (assign-owner): a HubSpot owner id, or the owner's email
+    /// The owner to assign (assign-owner, reassign): a HubSpot owner id, or the owner's email
     #[arg(long, value_name = "OWNER")]
     pub owner: Option<String>,
     /// The lifecycle stage to set (set-lifecycle-stage): HubSpot's internal value, like marketingqualifiedlead
@@ -128,4 +139,30 @@ pub struct ActArgs {
     /// List the source's actions and exit
     #[arg(long, conflicts_with_all = ["action", "target", "at", "owner", "stage", "into", "audience", "yes", "dry_run"])]
     pub list: bool,
+    /// List the failed-actions queue: actions the vendor refused or never answered
+    #[arg(long, conflicts_with_all = [ONE_ACTION.as_slice(), &["yes", "dry_run"]].concat())]
+    pub failed: bool,
+    /// Send failed action ID again, exactly as it was (asks unless --yes; --dry-run only shows it)
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..),
+          conflicts_with_all = [ONE_ACTION.as_slice(), &["failed"]].concat())]
+    pub retry: Option<i64>,
+    /// Remove failed action ID from the queue without sending anything
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..),
+          conflicts_with_all = [ONE_ACTION.as_slice(), &["failed", "retry", "yes", "dry_run"]].concat())]
+    pub discard: Option<i64>,
+}
+
+/// What none of the queue flags combines with: the arguments of one action,
+/// and `--list`. Each flag adds the other queue flags it excludes (clap
+/// refuses an argument that conflicts with itself).
+const ONE_ACTION: [&str; 9] = [
+    "source", "action", "target", "at", "owner", "stage", "into", "audience", "list",
+];
+
+impl ActArgs {
+    /// Whether the command reads the config: everything but listing and
+    /// discarding failed actions, which only touch the local queue.
+    pub fn needs_config(&self) -> bool {
+        !self.failed && self.discard.is_none()
+    }
 }

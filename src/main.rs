@@ -126,17 +126,23 @@ async fn wait_for_stop() -> eyre::Result<()> {
 /// `mops act`: exit 0 when the action was sent and succeeded (or listed, or
 /// dry-run), 1 when it was refused, declined or failed.
 fn act(args: &mops::cli::ActArgs, config_path: Option<&Path>, readonly: bool) -> eyre::Result<ExitCode> {
-    let path = config::locate(config_path)?;
-    let cfg = config::load(&path)?;
-    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
     let mut stdout = std::io::stdout();
-    let result = runtime.block_on(actions::act::run(
-        &cfg,
-        args,
-        readonly,
-        &mut stdout,
-        &mut actions::act::TerminalAsk,
-    ));
+    // Listing and discarding failed actions touch only the local queue: they
+    // work without a config (say, after a source was removed from it).
+    let result = if args.needs_config() {
+        let path = config::locate(config_path)?;
+        let cfg = config::load(&path)?;
+        let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+        runtime.block_on(actions::act::run(
+            &cfg,
+            args,
+            readonly,
+            &mut stdout,
+            &mut actions::act::TerminalAsk,
+        ))
+    } else {
+        actions::act::run_queue(args, &mut stdout)
+    };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {

@@ -486,6 +486,15 @@ fn duplicate_round_robin_owner() {
 
 /// Every corpus file has its own test above; a new file without one fails here.
 #[test]
+fn bad_queues() {
+    let text = expect_problem("bad_queues.toml", 3, 21, "queues.stale_draft_after", &["a month"]);
+    assert!(
+        text.contains("queues.scheduled_withn") && text.contains("did you mean `scheduled_within`?"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_corpus_file_has_a_test() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
     let this = include_str!("config_invalid.rs");

@@ -455,6 +455,21 @@ fn quality_defaults_apply_when_absent_or_partly_set() {
     let dir = tempfile::tempdir().unwrap();
     let none = config::load(&write(dir.path(), "none.toml", "title = \"x\"\n")).unwrap();
     assert_eq!(none.quality, QualityConfig::default());
+    assert_eq!(none.queues.stale_draft_after, Duration::from_secs(30 * DAY));
+    assert_eq!(none.queues.scheduled_within, Duration::from_secs(7 * DAY));
+    assert!(
+        config::check(&none)
+            .to_string()
+            .contains("queues: drafts stale after 30d; scheduled posts listed 7d ahead")
+    );
+    let queues = config::load(&write(
+        dir.path(),
+        "queues.toml",
+        "[queues]\nstale_draft_after = \"2w\"\nscheduled_within = \"36h\"\n",
+    ))
+    .unwrap();
+    assert_eq!(queues.queues.stale_draft_after, Duration::from_secs(14 * DAY));
+    assert_eq!(queues.queues.scheduled_within, Duration::from_secs(36 * 3600));
     assert_eq!(none.quality.stale_after, Duration::from_secs(730 * DAY));
     assert!(none.quality.disabled.is_empty() && none.quality.severity.is_empty());
     assert_eq!(

@@ -427,3 +427,54 @@ fn merge_a_planted_duplicate_and_see_the_alert_resolve() {
     s.keys("q");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
 }
+
+#[test]
+fn publish_the_missed_schedule_and_see_it_leave_the_queue() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    s.keys("4z");
+    let screen = s.wait_for("the missed schedule", Duration::from_secs(60), |sc| {
+        sc.contains("Content: missed schedule (1)")
+    });
+    assert!(screen.contains("h late"), "its lateness shows:\n{screen}");
+    // The first row is the queue's header; the post is right under it.
+    s.keys("j\r");
+    let detail = s.wait_for("the post's detail", Duration::from_secs(5), |sc| {
+        sc.contains("MISSED SCHEDULE")
+    });
+    assert!(detail.contains("wp-admin/post.php?post="), "{detail}");
+    s.keys("x");
+    s.wait_for("the action menu", Duration::from_secs(5), |sc| sc.contains("▶ publish"));
+    s.keys("\r");
+    let confirm = s.wait_for("the confirmation", Duration::from_secs(10), |sc| {
+        sc.contains("publish?")
+    });
+    assert!(
+        confirm.contains("POST http://127.0.0.1:"),
+        "the exact request:\n{confirm}"
+    );
+    assert!(confirm.contains("/wp-json/wp/v2/posts/"), "{confirm}");
+    assert!(confirm.contains("\"status\": \"publish\""), "{confirm}");
+    assert!(confirm.contains("Basic ***"), "auth masked:\n{confirm}");
+    s.keys("y");
+    s.wait_for("the vendor's answer", Duration::from_secs(20), |sc| {
+        sc.contains("published (HTTP 200)")
+    });
+    // Sent, the source is polled again, and the post leaves the queue.
+    s.keys("\x1b");
+    s.wait_for("the queue emptied", Duration::from_secs(30), |sc| {
+        sc.contains("missed schedule (0)")
+    });
+
+    let audit = std::fs::read_to_string(s.home().join("state/mops/audit.jsonl")).expect("audit log");
+    let outcome = audit.lines().last().expect("an outcome line");
+    assert!(
+        outcome.contains("\"action\":\"publish\"") && outcome.contains("\"ok\":true"),
+        "{audit}"
+    );
+    for secret in demo_secrets() {
+        assert!(!audit.contains(&secret), "a secret is in the audit log");
+    }
+    s.keys("q");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}

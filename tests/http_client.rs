@@ -206,6 +206,22 @@ async fn readonly_core_never_sends_a_write() {
 }
 
 #[tokio::test]
+async fn readonly_lets_a_post_marked_as_a_query_through_and_nothing_else() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/search"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = HttpCore::new(true).unwrap().source("ro", fast());
+    let query = Request::new(Method::POST, url(&server, "/search")).as_read_only_query();
+    assert_eq!(c.send(query).await.unwrap().status.as_u16(), 200);
+    let write = Request::new(Method::POST, url(&server, "/search"));
+    assert!(matches!(c.send(write).await.unwrap_err(), HttpError::ReadOnly { .. }));
+}
+
+#[tokio::test]
 async fn connect_errors_are_retried_then_reported() {
     let port = refused_port();
     let err = client(fast())

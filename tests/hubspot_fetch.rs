@@ -20,6 +20,7 @@ const CONTACT_PROPS: &str =
     "email,firstname,lastname,company,lifecyclestage,hubspot_owner_id,hs_lastmodifieddate,createdate,hs_email_optout";
 const DEAL_PROPS: &str = "dealname,amount,dealstage,pipeline,closedate,hubspot_owner_id";
 const SEARCH: &str = "/crm/v3/objects/contacts/search";
+const TASK_SEARCH: &str = "/crm/v3/objects/tasks/search";
 
 fn policy() -> Policy {
     Policy {
@@ -102,8 +103,15 @@ async fn mount_contacts(server: &MockServer, items: Vec<Value>) {
         .await;
 }
 
-/// Deals, owners, pipelines and account info, all small.
+/// Deals, owners, pipelines and account info, all small, and no open tasks
+/// (tests/hubspot_tasks.rs covers those).
 async fn mount_rest(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(TASK_SEARCH))
+        .and(bearer_token(TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "results": []})))
+        .mount(server)
+        .await;
     let deals = vec![
         json!({"id": "d1", "properties": {"dealname": "Acme renewal", "amount": "1200", "dealstage": "closedwon",
             "pipeline": "default", "closedate": "2026-12-01T00:00:00Z", "hubspot_owner_id": "77"},
@@ -212,9 +220,15 @@ async fn a_poll_reads_every_page_of_every_object_by_cursor() {
     assert_eq!(cursors("/crm/v3/objects/contacts"), first_three);
     assert_eq!(cursors("/crm/v3/objects/deals"), [None, Some("cur-2".to_string())]);
     assert_eq!(cursors("/crm/v3/owners"), [None, Some("cur-2".to_string())]);
-    assert!(
-        received.iter().all(|r| r.method.as_str() == "GET"),
-        "a first poll only reads"
+    let not_get: Vec<String> = received
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        not_get,
+        [format!("POST {TASK_SEARCH}")],
+        "a first poll only reads: GETs and the open-tasks search"
     );
 }
 
@@ -332,14 +346,15 @@ async fn later_polls_search_changes_and_open_a_new_window_at_the_cap() {
 }
 
 #[tokio::test]
-async fn readonly_mode_reads_in_full_and_never_searches() {
+async fn readonly_mode_still_syncs_by_search_which_only_reads() {
     let server = MockServer::start().await;
     mount_probe(&server).await;
     mount_contacts(&server, vec![contact("1", "2026-11-20T08:00:00Z")]).await;
     mount_rest(&server).await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
+        .and(path("/crm/v3/objects/contacts/search"))
+        .respond_with(search_answers(vec![]))
+        .expect(1)
         .mount(&server)
         .await;
     let hs = connector_with(&server, true, policy());
@@ -348,6 +363,24 @@ async fn readonly_mode_reads_in_full_and_never_searches() {
         assert_eq!(report.probe.status, HealthStatus::Ok, "{}", report.probe.summary);
         assert_eq!(data(&report).contacts.len(), 1);
     }
+    let mut posts: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    posts.sort(); // the two searches of one poll run side by side
+    assert_eq!(
+        posts,
+        [
+            format!("POST {SEARCH}"),
+            format!("POST {TASK_SEARCH}"),
+            format!("POST {TASK_SEARCH}")
+        ],
+        "two polls: one contact search (the second) and a task search each; no write is ever sent"
+    );
 }
 
 #[tokio::test]
@@ -548,8 +581,8 @@ async fn a_burst_of_pages_stays_under_the_rate_limit() {
     assert_eq!(data(&report).contacts.len(), 24);
     let total = server.received_requests().await.unwrap().len();
     assert!(
-        total >= 18,
-        "probe, 12 contact pages, deals, owners, pipelines, account: {total}"
+        total >= 19,
+        "probe, 12 contact pages, deals, owners, pipelines, tasks, account: {total}"
     );
     // The limiter lets one through at once and the rest at 9 a second: a
     // loaded machine can only make this slower, never faster.

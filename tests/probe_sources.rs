@@ -120,6 +120,27 @@ async fn mount_empty_hubspot_data(server: &MockServer) {
             .mount(server)
             .await;
     }
+    Mock::given(method("POST"))
+        .and(path("/crm/v3/objects/tasks/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "total": 0, "results": [] })))
+        .mount(server)
+        .await;
+}
+
+/// Empty post and page lists: after a healthy index the WordPress connector reads them.
+async fn mount_empty_wordpress_data(server: &MockServer) {
+    for p in ["/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("X-WP-Total", "0")
+                    .insert_header("X-WP-TotalPages", "0")
+                    .set_body_json(json!([])),
+            )
+            .mount(server)
+            .await;
+    }
 }
 
 #[tokio::test]
@@ -181,6 +202,7 @@ async fn hubspot_sends_get_contacts_limit_1_with_bearer() {
 #[tokio::test]
 async fn wordpress_sends_get_index_with_app_password_and_names_the_site() {
     let server = MockServer::start().await;
+    mount_empty_wordpress_data(&server).await;
     Mock::given(method("GET"))
         .and(path("/wp-json/"))
         .and(basic_auth("editor", WP_PASSWORD))
@@ -263,6 +285,7 @@ async fn retry_after_is_honoured_and_success_after_retry_is_degraded() {
         ResponseTemplate::new(200).set_body_json(json!({"results": []})),
     )
     .await;
+    mount_empty_hubspot_data(&server).await;
     let started = Instant::now();
     let probe = hubspot(&server, policy()).poll().await.probe;
     assert!(

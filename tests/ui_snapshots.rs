@@ -258,3 +258,85 @@ mod alerts {
         insta::assert_snapshot!("alert_detail_160x48", big);
     }
 }
+
+mod task_queues {
+    use super::*;
+
+    #[test]
+    fn every_queue_with_its_count_at_both_sizes() {
+        let mut model = common::tasks_model();
+        press(&mut model, KeyCode::Char('4'));
+        let small = draw(&model, 80, 24);
+        assert!(small.contains("missed schedule (1)"), "{small}");
+        assert!(small.contains("1 missed · 2 overdu"), "{small}");
+        insta::assert_snapshot!("tasks_80x24", small);
+        press(&mut model, KeyCode::Char('z'));
+        let big = draw(&model, 160, 48);
+        for text in [
+            "Content: missed schedule (1)",
+            "Content: pending review (2)",
+            "Content: scheduled (2)",
+            "Content: stale drafts (1)",
+            "CRM tasks: overdue (2)",
+            "CRM tasks: due today (1)",
+            "CRM tasks: open by owner (3)",
+            "Failed actions (1)",
+            "3h late",
+            "Black Friday teaser",
+            "Ann Lee",
+            "2d late",
+            "Dana Kim",
+            "unowned",
+            "HTTP 429",
+        ] {
+            assert!(big.contains(text), "zoomed 160x48 lacks {text:?}:\n{big}");
+        }
+        insta::assert_snapshot!("tasks_zoomed_160x48", big);
+        let small = draw(&model, 80, 24);
+        insta::assert_snapshot!("tasks_zoomed_80x24", small);
+    }
+
+    #[test]
+    fn a_post_a_task_and_a_failed_action_in_detail() {
+        let mut model = common::tasks_model();
+        press(&mut model, KeyCode::Char('4'));
+        press(&mut model, KeyCode::Down);
+        press(&mut model, KeyCode::Enter);
+        let post = draw(&model, 80, 24);
+        assert!(post.contains("MISSED SCHEDULE: 3h late"), "{post}");
+        assert!(post.contains("wp-admin/post.php?post=101&action=edit"), "{post}");
+        insta::assert_snapshot!("post_detail_80x24", post);
+        insta::assert_snapshot!("post_detail_160x48", draw(&model, 160, 48));
+
+        press(&mut model, KeyCode::Esc);
+        model.tasks.filter = "globex".into();
+        model.tasks.selected = 0;
+        // Down to the task (the filter leaves the matching items only).
+        let rows = mops::app::tasks::rows(&model);
+        model.tasks.selected = rows
+            .iter()
+            .position(|r| matches!(r, mops::app::tasks::Row::Item { item, .. } if item.title.contains("Globex about")))
+            .expect("the task row");
+        press(&mut model, KeyCode::Enter);
+        let task = draw(&model, 160, 48);
+        assert!(task.contains("OVERDUE by 2d"), "{task}");
+        assert!(task.contains("Ask about the renewal terms."), "{task}");
+        insta::assert_snapshot!("task_detail_160x48", task);
+
+        press(&mut model, KeyCode::Esc);
+        model.tasks.filter.clear();
+        press(&mut model, KeyCode::Char('G'));
+        press(&mut model, KeyCode::Enter);
+        let failed = draw(&model, 160, 48);
+        for text in [
+            "RATE_LIMITS",
+            "PATCH https://api.hubapi.com/crm/v3/objects/tasks/9010",
+            "Bearer ***",
+            "mops act --retry 3",
+        ] {
+            assert!(failed.contains(text), "failed detail lacks {text:?}:\n{failed}");
+        }
+        insta::assert_snapshot!("failed_detail_160x48", failed);
+        insta::assert_snapshot!("failed_detail_80x24", draw(&model, 80, 24));
+    }
+}

@@ -1,6 +1,8 @@
 //! `mops act`: one action from the shell, through the same plan, confirm,
-//! read-only gate and audit path as the cockpit. The steps are small pure
-//! functions; [`run`] strings them together with the I/O.
+//! read-only gate and audit path as the cockpit; and the failed-actions
+//! queue (`--failed`, `--retry ID`, `--discard ID`), where an action the
+//! vendor refused or never answered waits for a person. The steps are small
+//! pure functions; [`run`] and [`run_queue`] string them together with the I/O.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,9 +18,12 @@ use super::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome,
 use crate::cli::ActArgs;
 use crate::config::{Config, SourceConfig};
 use crate::http::{ClientInitError, HttpCore};
-use crate::model::{Campaign, Contact, EmailData, Member, MemberStatus, Owner, SourceKind};
+use crate::model::{
+    Campaign, Contact, CrmTask, EmailData, Member, MemberStatus, Owner, Post, PostStatus, PostType, SourceKind,
+};
 use crate::quality::email::normalise;
-use crate::sources::{self, BuildError, LIFECYCLE_STAGES, SourceData};
+use crate::sources::{self, BuildError, Connector, LIFECYCLE_STAGES, SourceData};
+use crate::store::{StateStore, Store, StoreError, StoredFailure};
 
 /// Why `mops act` stopped without sending (or why what it sent failed).
 #[derive(Debug, thiserror::Error)]
@@ -106,9 +111,26 @@ pub enum ActError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Http(#[from] ClientInitError),
-    /// Planning refused, or the vendor refused or failed what was sent.
+    /// Planning refused, or the action was refused before it was sent.
     #[error("{}", describe_failure(.0))]
     Action(ActionError),
+    /// What was sent failed: the vendor refused it or no answer came.
+    /// `queue` says where it is kept for a retry, or why it is not.
+    #[error("{}\n{queue}", describe_failure(.error))]
+    Failed { error: Box<ActionError>, queue: String },
+    #[error("the failed-actions queue: {0}")]
+    Store(#[from] StoreError),
+    #[error("no failed action #{id}; {known}")]
+    UnknownFailure { id: i64, known: String },
+    #[error(
+        "failed action #{id} was sent through source {source_name:?}, which is not in the config (its sources: {known}); \
+         nothing sent: put the source back, or discard it with `mops act --discard {id}`"
+    )]
+    RetrySourceGone {
+        id: i64,
+        source_name: String,
+        known: String,
+    },
 }
 
 /// Asks the person at the terminal.
@@ -159,6 +181,10 @@ pub enum TargetShape {
     Pair,
     /// An audience member, by email.
     Member,
+    /// A CMS post or page: its id, slug or exact title.
+    Post,
+    /// A CRM task: its id or exact subject.
+    Task,
 }
 
 impl TargetShape {
@@ -169,6 +195,8 @@ impl TargetShape {
             TargetShape::Contact => "CONTACT",
             TargetShape::Pair => "DUPLICATE",
             TargetShape::Member => "EMAIL",
+            TargetShape::Post => "POST",
+            TargetShape::Task => "TASK",
         }
     }
 }
@@ -184,10 +212,26 @@ fn stand_in_member() -> Member {
     }
 }
 
+fn stand_in_post() -> Post {
+    Post {
+        id: 0,
+        kind: PostType::Post,
+        title: String::new(),
+        status: PostStatus::Draft,
+        date: None,
+        modified: None,
+        slug: String::new(),
+        link: None,
+        author_id: None,
+    }
+}
+
 /// The kind of target `action` of a `kind` source acts on.
 pub fn target_shape(kind: SourceKind, action: &str) -> TargetShape {
     let contact = Contact::default();
     let member = stand_in_member();
+    let post = stand_in_post();
+    let task = CrmTask::default();
     let offers = |target: Target<'_>| {
         sources::actions_for_target(kind, target)
             .iter()
@@ -205,6 +249,10 @@ pub fn target_shape(kind: SourceKind, action: &str) -> TargetShape {
         member: &member,
     }) {
         TargetShape::Member
+    } else if offers(Target::Post(&post)) {
+        TargetShape::Post
+    } else if offers(Target::Task(&task)) {
+        TargetShape::Task
     } else {
         TargetShape::Campaign
     }
@@ -214,6 +262,8 @@ pub fn target_shape(kind: SourceKind, action: &str) -> TargetShape {
 pub fn all_actions(kind: SourceKind) -> Vec<&'static ActionSpec> {
     let contact = Contact::default();
     let member = stand_in_member();
+    let post = stand_in_post();
+    let task = CrmTask::default();
     let by_target = [
         Target::Contact(&contact),
         Target::Merge {
@@ -224,6 +274,8 @@ pub fn all_actions(kind: SourceKind) -> Vec<&'static ActionSpec> {
             list_id: "",
             member: &member,
         },
+        Target::Post(&post),
+        Target::Task(&task),
     ];
     let mut all: Vec<&'static ActionSpec> = sources::actions_for(kind).iter().collect();
     for target in by_target {
@@ -300,7 +352,7 @@ pub fn flags_taken(spec: &ActionSpec, shape: TargetShape) -> Vec<FlagUse> {
     match shape {
         TargetShape::Pair => flags.push(INTO),
         TargetShape::Member => flags.push(AUDIENCE),
-        TargetShape::Campaign | TargetShape::Contact => {}
+        TargetShape::Campaign | TargetShape::Contact | TargetShape::Post | TargetShape::Task => {}
     }
     flags
 }
@@ -519,6 +571,100 @@ pub fn find_contact<'a>(
             target: key.to_owned(),
             count: many.len(),
             ids: many.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// The post or page `key` names: by id, else by slug, else by exact title
+/// (surrounding whitespace ignored). A post and a page may share a slug.
+pub fn find_post<'a>(source_name: &str, posts: &'a BTreeMap<u64, Post>, key: &str) -> Result<&'a Post, ActError> {
+    let wanted = key.trim();
+    if let Ok(id) = wanted.parse::<u64>()
+        && let Some(post) = posts.get(&id)
+    {
+        return Ok(post);
+    }
+    let one_of = |what: &'static str, matching: Vec<&'a Post>| -> Option<Result<&'a Post, ActError>> {
+        match matching.as_slice() {
+            [] => None,
+            [one] => Some(Ok(*one)),
+            many => Some(Err(ActError::Ambiguous {
+                what,
+                target: key.to_owned(),
+                count: many.len(),
+                ids: many.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", "),
+            })),
+        }
+    };
+    if wanted.is_empty() {
+        return Err(post_not_found(source_name, key, String::new()));
+    }
+    if let Some(found) = one_of(
+        "posts have the slug",
+        posts.values().filter(|p| p.slug == wanted).collect(),
+    ) {
+        return found;
+    }
+    if let Some(found) = one_of(
+        "posts are titled",
+        posts.values().filter(|p| p.title.trim() == wanted).collect(),
+    ) {
+        return found;
+    }
+    let lower = wanted.to_lowercase();
+    let near: Vec<String> = posts
+        .values()
+        .filter(|p| p.title.to_lowercase().contains(&lower) || p.slug.contains(&lower))
+        .take(5)
+        .map(|p| format!("{:?} ({})", p.display_title(), p.id))
+        .collect();
+    Err(post_not_found(source_name, key, did_you_mean(&near)))
+}
+
+fn post_not_found(source_name: &str, key: &str, hint: String) -> ActError {
+    ActError::TargetNotFound {
+        source_name: source_name.to_owned(),
+        what: "post",
+        how: "give its id, slug or exact title",
+        target: key.to_owned(),
+        hint,
+    }
+}
+
+/// The open CRM task `key` names: by id, else by exact subject (surrounding
+/// whitespace ignored).
+pub fn find_task<'a>(source_name: &str, tasks: &'a [CrmTask], key: &str) -> Result<&'a CrmTask, ActError> {
+    let wanted = key.trim();
+    if let Some(task) = tasks.iter().find(|t| t.id == wanted) {
+        return Ok(task);
+    }
+    let matching: Vec<&CrmTask> = tasks
+        .iter()
+        .filter(|t| !wanted.is_empty() && t.subject.trim() == wanted)
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let lower = wanted.to_lowercase();
+            let near: Vec<String> = tasks
+                .iter()
+                .filter(|t| !lower.is_empty() && t.subject.to_lowercase().contains(&lower))
+                .take(5)
+                .map(|t| format!("{:?} ({})", t.display_subject(), t.id))
+                .collect();
+            Err(ActError::TargetNotFound {
+                source_name: source_name.to_owned(),
+                what: "open task",
+                how: "give its id or exact subject",
+                target: key.to_owned(),
+                hint: did_you_mean(&near),
+            })
+        }
+        many => Err(ActError::Ambiguous {
+            what: "open tasks have the subject",
+            target: key.to_owned(),
+            count: many.len(),
+            ids: many.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
         }),
     }
 }
@@ -806,16 +952,20 @@ pub fn describe_failure(error: &ActionError) -> String {
 fn source<'a>(cfg: &'a Config, name: &str) -> Result<&'a SourceConfig, ActError> {
     cfg.source(name).ok_or_else(|| ActError::UnknownSource {
         name: name.to_owned(),
-        known: if cfg.sources.is_empty() {
-            "none".to_owned()
-        } else {
-            cfg.sources
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
+        known: source_names(cfg),
     })
+}
+
+fn source_names(cfg: &Config) -> String {
+    if cfg.sources.is_empty() {
+        "none".to_owned()
+    } else {
+        cfg.sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// What a poll must bring back for a kind of target, for error messages.
@@ -824,6 +974,8 @@ fn data_needed(shape: TargetShape) -> &'static str {
         TargetShape::Campaign => "campaigns",
         TargetShape::Contact | TargetShape::Pair => "contacts",
         TargetShape::Member => "audience members",
+        TargetShape::Post => "posts",
+        TargetShape::Task => "open tasks",
     }
 }
 
@@ -834,13 +986,16 @@ fn target_label(target: Target<'_>) -> String {
         Target::Contact(c) => c.display_name(),
         Target::Merge { secondary, .. } => secondary.display_name(),
         Target::Member { member, .. } => member.email.clone(),
+        Target::Post(p) => p.display_title().to_owned(),
+        Target::Task(t) => t.display_subject().to_owned(),
     }
 }
 
 /// Runs `mops act` on a loaded config. Writes the plan and outcome to `out`;
 /// asks through `ask` unless `--yes`, `--dry-run` or read-only mode (whose
 /// refusal needs no confirming). `readonly` is the command-line flag; the
-/// config's `readonly` applies too.
+/// config's `readonly` applies too. An action that was sent and failed is
+/// kept in the failed-actions queue of the default store.
 pub async fn run(
     cfg: &Config,
     args: &ActArgs,
@@ -848,8 +1003,19 @@ pub async fn run(
     out: &mut dyn Write,
     ask: &mut dyn Ask,
 ) -> Result<(), ActError> {
+    if !args.needs_config() {
+        return run_queue(args, out);
+    }
     let readonly = readonly || cfg.readonly;
-    let source = source(cfg, &args.source)?;
+    if let Some(id) = args.retry {
+        return retry(cfg, id, args.yes, args.dry_run, readonly, out, ask).await;
+    }
+    let Some(source_name) = args.source.as_deref() else {
+        return Err(ActError::Usage(
+            "give SOURCE ACTION TARGET, SOURCE --list, --failed, --retry ID or --discard ID".to_owned(),
+        ));
+    };
+    let source = source(cfg, source_name)?;
     if args.list {
         return out
             .write_all(list_actions(&source.name, source.kind).as_bytes())
@@ -896,6 +1062,14 @@ pub async fn run(
             let primary = find_contact(&source.name, &d.contacts, keeper)?;
             Target::Merge { primary, secondary }
         }
+        (TargetShape::Post, Some(SourceData::Content(d))) => Target::Post(find_post(&source.name, &d.posts, key)?),
+        (TargetShape::Task, Some(SourceData::Crm(d))) => {
+            let task = find_task(&source.name, &d.tasks, key)?;
+            if let Some(owner) = args.owner.as_deref() {
+                action_args.owner_id = Some(resolve_owner(&source.name, &d.owners, owner)?);
+            }
+            Target::Task(task)
+        }
         (shape, _) => {
             return Err(ActError::NoData {
                 source_name: source.name.clone(),
@@ -905,21 +1079,15 @@ pub async fn run(
         }
     };
     if let Availability::Disabled(reason) = sources::availability(source.kind, spec.name, target) {
-        let reason = match target {
-            Target::Campaign(c) => format!("{reason} (its status is {})", c.status.key()),
-            Target::Member { list_id, .. } => format!("{reason} (in audience {list_id})"),
-            Target::Contact(_) | Target::Merge { .. } => reason,
-        };
         return Err(ActError::Unavailable {
             action: spec.name.to_owned(),
             target: target_label(target),
-            reason,
+            reason: unavailable_reason(reason, target),
         });
     }
     let planned = connector
         .plan(spec.name, target, &action_args)
         .map_err(ActError::Action)?;
-    let write = |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(ActError::Output);
     write(out, &show_plan(&planned))?;
     if args.dry_run {
         return write(out, "\ndry run: nothing sent\n");
@@ -927,33 +1095,309 @@ pub async fn run(
     out.flush().map_err(ActError::Output)?;
 
     // Opened before asking, so nobody confirms an action that cannot be audited.
+    let audit = open_audit(source)?;
+    if !readonly && !args.yes {
+        confirm(&planned, ask)?;
+    }
+    let executor = Executor::new(audit, readonly);
+    match executor.run(connector.as_ref(), &planned).await {
+        Ok(outcome) => report_success(out, &executor, &planned, &outcome),
+        Err(error) if was_sent(&error) => {
+            let queue = keep_failure(&source.name, &planned, &error);
+            Err(ActError::Failed {
+                error: Box::new(error),
+                queue,
+            })
+        }
+        Err(error) => Err(ActError::Action(error)),
+    }
+}
+
+fn write(out: &mut dyn Write, text: &str) -> Result<(), ActError> {
+    out.write_all(text.as_bytes()).map_err(ActError::Output)
+}
+
+/// Why the target's state forbids the action, with that state named.
+fn unavailable_reason(reason: String, target: Target<'_>) -> String {
+    match target {
+        Target::Campaign(c) => format!("{reason} (its status is {})", c.status.key()),
+        Target::Member { list_id, .. } => format!("{reason} (in audience {list_id})"),
+        Target::Post(p) => format!("{reason} (its status is {})", p.status.key()),
+        Target::Task(t) => format!("{reason} (its status is {})", t.status.key()),
+        Target::Contact(_) | Target::Merge { .. } => reason,
+    }
+}
+
+/// The audit log, scrubbing the source's secret from what it records.
+fn open_audit(source: &SourceConfig) -> Result<AuditLog, ActError> {
     let mut audit = AuditLog::open_default()?;
     if let Some((_, secret)) = source.secret()
         && let Ok(secret) = secret.resolve()
     {
         audit = audit.with_secrets([secret]);
     }
-    if !readonly && !args.yes {
-        let answer = ask.ask(&confirm_prompt(&planned)).map_err(ActError::Prompt)?;
-        match answer {
-            None => return Err(ActError::NeedsYes),
-            Some(answer) if !confirms(&planned, &answer) => {
-                return Err(ActError::Declined(if planned.irreversible {
-                    "the name typed did not match".to_owned()
-                } else {
-                    "not confirmed".to_owned()
-                }));
-            }
-            Some(_) => {}
+    Ok(audit)
+}
+
+/// Asks the person; anything but a confirmation stops here.
+fn confirm(planned: &PlannedAction, ask: &mut dyn Ask) -> Result<(), ActError> {
+    match ask.ask(&confirm_prompt(planned)).map_err(ActError::Prompt)? {
+        None => Err(ActError::NeedsYes),
+        Some(answer) if !confirms(planned, &answer) => Err(ActError::Declined(if planned.irreversible {
+            "the name typed did not match".to_owned()
+        } else {
+            "not confirmed".to_owned()
+        })),
+        Some(_) => Ok(()),
+    }
+}
+
+fn report_success(
+    out: &mut dyn Write,
+    executor: &Executor,
+    planned: &PlannedAction,
+    outcome: &Outcome,
+) -> Result<(), ActError> {
+    write(out, &format!("\n{}\n", describe_outcome(planned, outcome)))?;
+    write(out, &format!("audited in {}\n", executor.audit_log().path().display()))
+}
+
+/// Whether a failed action left for the vendor: it answered with an error,
+/// or no answer came. Refusals before sending (read-only mode, an audit log
+/// that cannot be written, an open circuit) carry neither a status nor a
+/// request id, and are not worth keeping: nothing happened.
+pub fn was_sent(error: &ActionError) -> bool {
+    error.http_status.is_some() || error.request_id.is_some()
+}
+
+/// What the person is told about a kept failure.
+pub fn kept_note(id: i64) -> String {
+    format!("kept in the failed-actions queue as #{id}: retry with `mops act --retry {id}`")
+}
+
+/// Keeps a sent action that failed, for a person to retry or discard; says
+/// where it went. A queue that cannot be opened never hides the action's own
+/// error: it is logged and said after it.
+fn keep_failure(source_name: &str, planned: &PlannedAction, error: &ActionError) -> String {
+    // A short synchronous write: this process has nothing else to run meanwhile.
+    let kept =
+        Store::open_default().and_then(|store| store.add_failed_action(source_name, planned, error, Timestamp::now()));
+    match kept {
+        Ok(id) => kept_note(id),
+        Err(e) => {
+            tracing::warn!(error = %e, action = %planned.action, "failed action not kept for retry");
+            format!("not kept for retry: {e}")
         }
     }
+}
+
+/// `--failed` and `--discard ID`: the queue alone, no config needed.
+pub fn run_queue(args: &ActArgs, out: &mut dyn Write) -> Result<(), ActError> {
+    let store = Store::open_default()?;
+    if let Some(id) = args.discard {
+        let text = match discard(&store, id)? {
+            Some(gone) => format!(
+                "discarded failed action #{id}: {} {} {:?} ({}); nothing was sent\n",
+                gone.source, gone.planned.action, gone.planned.target_name, gone.planned.target_id
+            ),
+            None => format!("discarded failed action #{id} (unreadable); nothing was sent\n"),
+        };
+        return write(out, &text);
+    }
+    if args.failed {
+        return write(out, &failed_table(&store.failed_actions()?, &TimeZone::system()));
+    }
+    Err(ActError::Usage("give --failed or --discard ID".to_owned()))
+}
+
+/// Forgets failure `id`, returning it (`None` for a row that no longer
+/// decodes, which can still be discarded), or an error naming the ids kept.
+pub fn discard(store: &dyn StateStore, id: i64) -> Result<Option<StoredFailure>, ActError> {
+    let failures = store.failed_actions()?;
+    let found = failures.iter().find(|f| f.id == id).cloned();
+    if store.remove_failed_action(id)? {
+        Ok(found)
+    } else {
+        Err(unknown_failure(id, &failures))
+    }
+}
+
+fn unknown_failure(id: i64, failures: &[StoredFailure]) -> ActError {
+    let known = if failures.is_empty() {
+        "the failed-actions queue is empty".to_owned()
+    } else {
+        let ids: Vec<String> = failures.iter().map(|f| format!("#{}", f.id)).collect();
+        format!("the failed-actions queue holds {}", ids.join(", "))
+    };
+    ActError::UnknownFailure { id, known }
+}
+
+/// `--retry ID`: the stored request exactly as it was, confirmed like any
+/// action, sent once through the executor. Success takes it off the queue;
+/// a new failure replaces the old one under the same id.
+async fn retry(
+    cfg: &Config,
+    id: i64,
+    yes: bool,
+    dry_run: bool,
+    readonly: bool,
+    out: &mut dyn Write,
+    ask: &mut dyn Ask,
+) -> Result<(), ActError> {
+    let store = Store::open_default()?;
+    let failures = store.failed_actions()?;
+    let failure = failures
+        .iter()
+        .find(|f| f.id == id)
+        .ok_or_else(|| unknown_failure(id, &failures))?;
+    let source = cfg.source(&failure.source).ok_or_else(|| ActError::RetrySourceGone {
+        id,
+        source_name: failure.source.clone(),
+        known: source_names(cfg),
+    })?;
+    // The source may have been repointed at another kind of vendor since.
+    find_action(&source.name, source.kind, &failure.planned.action)?;
+    let planned = &failure.planned;
+    write(out, &describe_kept(failure, &TimeZone::system()))?;
+    write(out, &show_plan(planned))?;
+    if dry_run {
+        return write(
+            out,
+            &format!("\ndry run: nothing sent; #{id} stays in the failed-actions queue\n"),
+        );
+    }
+    out.flush().map_err(ActError::Output)?;
+
+    let audit = open_audit(source)?;
+    if !readonly && !yes {
+        confirm(planned, ask)?;
+    }
+    let core = HttpCore::new(readonly)?;
+    let connector: std::sync::Arc<dyn Connector> = sources::build(&core, source)?;
     let executor = Executor::new(audit, readonly);
-    let outcome = executor
-        .run(connector.as_ref(), &planned)
-        .await
-        .map_err(ActError::Action)?;
-    write(out, &format!("\n{}\n", describe_outcome(&planned, &outcome)))?;
-    write(out, &format!("audited in {}\n", executor.audit_log().path().display()))
+    match executor.run(connector.as_ref(), planned).await {
+        Ok(outcome) => {
+            report_success(out, &executor, planned, &outcome)?;
+            match store.remove_failed_action(id) {
+                Ok(_) => write(out, &format!("removed #{id} from the failed-actions queue\n")),
+                Err(e) => {
+                    tracing::warn!(error = %e, id, "retried action not removed from the queue");
+                    write(
+                        out,
+                        &format!(
+                            "sent, but #{id} could not be removed from the failed-actions queue ({e}); \
+                             discard it with `mops act --discard {id}`\n"
+                        ),
+                    )
+                }
+            }
+        }
+        Err(error) if was_sent(&error) => {
+            let queue = match store.replace_failed_action(id, &failure.source, planned, &error, Timestamp::now()) {
+                Ok(kept) => format!("failed again; {}", kept_note(kept)),
+                Err(e) => {
+                    tracing::warn!(error = %e, id, "the new failure of a retried action not recorded");
+                    format!(
+                        "failed again; #{id} stays in the queue with its earlier error (the new one could not be recorded: {e})"
+                    )
+                }
+            };
+            Err(ActError::Failed {
+                error: Box::new(error),
+                queue,
+            })
+        }
+        Err(error) => Err(ActError::Failed {
+            error: Box::new(error),
+            queue: format!("#{id} stays in the failed-actions queue"),
+        }),
+    }
+}
+
+/// The head of a retry: which failure, when, by whom, and why.
+pub fn describe_kept(failure: &StoredFailure, tz: &TimeZone) -> String {
+    format!(
+        "failed action #{}, failed {} by {}: {}\n\n",
+        failure.id,
+        when(failure.at, tz),
+        failure.by,
+        one_line(&failure.error.message, usize::MAX)
+    )
+}
+
+fn when(at: Timestamp, tz: &TimeZone) -> String {
+    at.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Vendor text on one line of at most `max` characters: the first line,
+/// control characters blanked (they would break the table or the terminal).
+fn one_line(text: &str, max: usize) -> String {
+    let line: String = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() > max {
+        let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
+}
+
+/// Widest WHY and TARGET shown in `--failed`; `--retry ID --dry-run` shows all.
+const WHY_WIDTH: usize = 60;
+const TARGET_WIDTH: usize = 40;
+
+/// `--failed`: one aligned row per kept failure, oldest first, or "no
+/// failed actions".
+pub fn failed_table(failures: &[StoredFailure], tz: &TimeZone) -> String {
+    if failures.is_empty() {
+        return "no failed actions\n".to_owned();
+    }
+    let header = ["ID", "FAILED", "SOURCE", "ACTION", "TARGET", "WHY", "REQUEST ID"].map(str::to_owned);
+    let rows: Vec<[String; 7]> = failures
+        .iter()
+        .map(|f| {
+            let target = format!("{} ({})", f.planned.target_name, f.planned.target_id);
+            [
+                format!("#{}", f.id),
+                when(f.at, tz),
+                one_line(&f.source, TARGET_WIDTH),
+                one_line(&f.planned.action, TARGET_WIDTH),
+                one_line(&target, TARGET_WIDTH),
+                one_line(&f.error.message, WHY_WIDTH),
+                f.error
+                    .request_id
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), |id| one_line(id, WHY_WIDTH)),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 7];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 #[cfg(test)]
@@ -1338,5 +1782,240 @@ mod tests {
         for part in ["400", "Invalid Resource", "This campaign is not sending", "rid-9"] {
             assert!(text.contains(part), "{part}: {text}");
         }
+    }
+
+    fn post(id: u64, kind: PostType, slug: &str, title: &str) -> Post {
+        Post {
+            id,
+            kind,
+            title: title.into(),
+            slug: slug.into(),
+            ..stand_in_post()
+        }
+    }
+
+    fn posts() -> BTreeMap<u64, Post> {
+        [
+            post(11, PostType::Post, "spring-launch", "Spring launch"),
+            post(12, PostType::Post, "weekly-1", "Weekly digest"),
+            post(13, PostType::Post, "weekly-2", "Weekly digest"),
+            post(14, PostType::Post, "about", "About the team"),
+            post(15, PostType::Page, "about", "About us"),
+        ]
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect()
+    }
+
+    #[test]
+    fn posts_are_found_by_id_slug_or_exact_title() {
+        let all = posts();
+        assert_eq!(find_post("blog", &all, "12").expect("id").id, 12);
+        assert_eq!(find_post("blog", &all, "spring-launch").expect("slug").id, 11);
+        assert_eq!(find_post("blog", &all, " Spring launch ").expect("title").id, 11);
+        let err = find_post("blog", &all, "Weekly digest").expect_err("two").to_string();
+        assert_eq!(
+            err,
+            "2 posts are titled \"Weekly digest\"; give one of their ids: 12, 13"
+        );
+        // A post and a page may share a slug.
+        let err = find_post("blog", &all, "about").expect_err("two").to_string();
+        assert_eq!(err, "2 posts have the slug \"about\"; give one of their ids: 14, 15");
+        let err = find_post("blog", &all, "spring").expect_err("not exact").to_string();
+        assert!(
+            err.contains("blog has no post \"spring\" (give its id, slug or exact title)"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean \"Spring launch\" (11)"), "{err}");
+        let err = find_post("blog", &all, "99").expect_err("no such id").to_string();
+        assert!(err.contains("has no post \"99\""), "{err}");
+    }
+
+    fn task(id: &str, subject: &str) -> CrmTask {
+        CrmTask {
+            id: id.into(),
+            subject: subject.into(),
+            ..CrmTask::default()
+        }
+    }
+
+    #[test]
+    fn tasks_are_found_by_id_or_exact_subject() {
+        let all = [
+            task("9001", "Call Ann back"),
+            task("9002", "Send the renewal quote"),
+            task("9003", "Send the renewal quote"),
+        ];
+        assert_eq!(find_task("crm", &all, "9002").expect("id").id, "9002");
+        assert_eq!(find_task("crm", &all, "Call Ann back ").expect("subject").id, "9001");
+        let err = find_task("crm", &all, "Send the renewal quote")
+            .expect_err("two")
+            .to_string();
+        assert_eq!(
+            err,
+            "2 open tasks have the subject \"Send the renewal quote\"; give one of their ids: 9002, 9003"
+        );
+        let err = find_task("crm", &all, "call ann").expect_err("not exact").to_string();
+        assert!(
+            err.contains("crm has no open task \"call ann\" (give its id or exact subject)"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean \"Call Ann back\" (9001)"), "{err}");
+        assert!(find_task("crm", &all, "").is_err());
+    }
+
+    #[test]
+    fn posts_and_tasks_are_targets_with_their_own_flags() {
+        use SourceKind::{Hubspot, Wordpress};
+        for action in ["publish", "reschedule", "move-to-draft"] {
+            assert_eq!(target_shape(Wordpress, action), TargetShape::Post, "{action}");
+        }
+        for action in ["complete", "reassign", "postpone"] {
+            assert_eq!(target_shape(Hubspot, action), TargetShape::Task, "{action}");
+        }
+        assert_eq!(TargetShape::Post.label(), "POST");
+        assert_eq!(TargetShape::Task.label(), "TASK");
+        assert_eq!(check(Wordpress, "publish", &[]), Ok(()));
+        let err = check(Wordpress, "publish", &["--at"]).expect_err("no time");
+        assert!(err.contains("publish does not take --at: it takes no flags"), "{err}");
+        let err = check(Wordpress, "reschedule", &[]).expect_err("needs time");
+        assert!(err.contains("reschedule needs --at TIME"), "{err}");
+        assert_eq!(check(Wordpress, "move-to-draft", &[]), Ok(()));
+        assert_eq!(check(Hubspot, "complete", &[]), Ok(()));
+        let err = check(Hubspot, "reassign", &[]).expect_err("needs owner");
+        assert!(err.contains("reassign needs --owner OWNER"), "{err}");
+        assert_eq!(check(Hubspot, "reassign", &["--owner"]), Ok(()));
+        assert_eq!(check(Hubspot, "postpone", &["--at"]), Ok(()));
+        let err = check(Hubspot, "postpone", &["--at", "--owner"]).expect_err("owner");
+        assert_eq!(err, "postpone does not take --owner: it takes --at TIME");
+        assert_eq!(data_needed(TargetShape::Post), "posts");
+        assert_eq!(data_needed(TargetShape::Task), "open tasks");
+    }
+
+    #[test]
+    fn the_lists_show_post_and_task_actions() {
+        let text = list_actions("blog", SourceKind::Wordpress);
+        let line = |text: &str, name: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+                .to_owned()
+        };
+        assert!(line(&text, "publish").contains("POST"), "{text}");
+        let reschedule = line(&text, "reschedule");
+        assert!(
+            reschedule.contains("POST") && reschedule.contains("needs --at TIME"),
+            "{text}"
+        );
+        assert!(line(&text, "move-to-draft").contains("POST"), "{text}");
+
+        let text = list_actions("crm", SourceKind::Hubspot);
+        assert!(line(&text, "complete").contains("TASK"), "{text}");
+        let reassign = line(&text, "reassign");
+        assert!(
+            reassign.contains("TASK") && reassign.contains("needs --owner OWNER"),
+            "{text}"
+        );
+        let postpone = line(&text, "postpone");
+        assert!(
+            postpone.contains("TASK") && postpone.contains("needs --at TIME"),
+            "{text}"
+        );
+        // Contact actions are still there, and still say CONTACT.
+        assert!(line(&text, "assign-owner").contains("CONTACT"), "{text}");
+    }
+
+    fn failure(id: i64, message: &str, request_id: Option<&str>) -> StoredFailure {
+        StoredFailure {
+            id,
+            source: "mailchimp".into(),
+            planned: planned(false),
+            error: ActionError {
+                message: message.into(),
+                http_status: request_id.map(|_| 400),
+                vendor: None,
+                request_id: request_id.map(str::to_owned),
+                duration: std::time::Duration::ZERO,
+            },
+            at: "2026-11-22T16:07:00Z".parse().expect("ts"),
+            by: "ann".into(),
+        }
+    }
+
+    #[test]
+    fn the_failed_table_is_aligned_with_every_column() {
+        assert_eq!(failed_table(&[], &TimeZone::UTC), "no failed actions\n");
+        let long = format!("cancel-send failed: HTTP 400: {}\nsecond line", "x".repeat(100));
+        let text = failed_table(
+            &[
+                failure(3, "no answer within 30s", Some("rid-3")),
+                failure(12, &long, Some("rid-12")),
+            ],
+            &TimeZone::UTC,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[0].starts_with("ID   FAILED            SOURCE     ACTION       TARGET"),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with(
+                "#3   2026-11-22 16:07  mailchimp  cancel-send  Nov newsletter (c1)  no answer within 30s"
+            ),
+            "{text}"
+        );
+        // Columns line up on screen, in characters (the ellipsis is one).
+        let column = |line: &str, part: &str| line.find(part).map(|at| line[..at].chars().count());
+        let why_at = column(lines[0], "WHY");
+        let rid_at = column(lines[0], "REQUEST ID");
+        assert_eq!(column(lines[1], "no answer"), why_at, "{text}");
+        assert_eq!(column(lines[2], "cancel-send failed"), why_at, "{text}");
+        assert_eq!(column(lines[1], "rid-3"), rid_at, "{text}");
+        assert_eq!(column(lines[2], "rid-12"), rid_at, "{text}");
+        assert!(lines[2].contains('…') && !text.contains("second line"), "{text}");
+        let without_id = failed_table(&[failure(4, "x", None)], &TimeZone::UTC);
+        assert!(without_id.lines().nth(1).expect("row").ends_with("  -"), "{without_id}");
+    }
+
+    #[test]
+    fn only_what_left_for_the_vendor_is_kept() {
+        assert!(was_sent(&failure(1, "HTTP 400", Some("rid")).error));
+        let no_answer = ActionError {
+            http_status: None,
+            ..failure(1, "timed out", Some("rid")).error
+        };
+        assert!(was_sent(&no_answer));
+        assert!(!was_sent(&ActionError::refused("read-only mode: POST … not sent")));
+        assert_eq!(
+            kept_note(7),
+            "kept in the failed-actions queue as #7: retry with `mops act --retry 7`"
+        );
+    }
+
+    #[test]
+    fn discarding_an_unknown_id_names_the_ids_kept() {
+        use crate::store::Store;
+        let store = Store::open_in_memory().expect("store");
+        let err = discard(&store, 5).expect_err("empty").to_string();
+        assert_eq!(err, "no failed action #5; the failed-actions queue is empty");
+        let f = failure(0, "HTTP 400", Some("rid"));
+        let a = store
+            .add_failed_action("mailchimp", &f.planned, &f.error, f.at)
+            .expect("add");
+        let b = store
+            .add_failed_action("mailchimp", &f.planned, &f.error, f.at)
+            .expect("add");
+        let err = discard(&store, b + 10).expect_err("unknown").to_string();
+        assert_eq!(
+            err,
+            format!(
+                "no failed action #{}; the failed-actions queue holds #{a}, #{b}",
+                b + 10
+            )
+        );
+        let gone = discard(&store, a).expect("discard").expect("decoded");
+        assert_eq!((gone.id, gone.planned.action.as_str()), (a, "cancel-send"));
+        assert_eq!(store.failed_actions().expect("list").len(), 1);
     }
 }

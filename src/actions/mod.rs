@@ -14,11 +14,11 @@ pub use executor::Executor;
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::http::Method;
-use crate::model::{Campaign, Contact, Member, VendorError};
+use crate::model::{Campaign, Contact, CrmTask, Member, Post, VendorError};
 
 /// An action a connector offers, in the vendor's own kebab-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub enum ArgKind {
     LifecycleStage,
 }
 
-/// What an action is aimed at. Later issues add contacts, posts, tasks.
+/// What an action is aimed at.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     Campaign(&'a Campaign),
@@ -60,6 +60,10 @@ pub enum Target<'a> {
         list_id: &'a str,
         member: &'a Member,
     },
+    /// A CMS post or page (publish, reschedule, back to draft).
+    Post(&'a Post),
+    /// A CRM task (complete, reassign, push the due date out).
+    Task(&'a CrmTask),
 }
 
 /// Arguments typed by the user (or given on the command line).
@@ -81,14 +85,14 @@ pub enum Availability {
 
 /// The exact request an action will send, planned before anything is sent,
 /// so it can be shown, confirmed, audited and (on failure) retried by a person.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedAction {
     pub source: String,
     /// The vendor's action name.
     pub action: String,
     pub target_id: String,
     pub target_name: String,
-    #[serde(serialize_with = "method_str")]
+    #[serde(serialize_with = "method_str", deserialize_with = "method_from_str")]
     pub method: Method,
     pub url: Url,
     pub body: Option<serde_json::Value>,
@@ -101,6 +105,12 @@ pub struct PlannedAction {
 
 fn method_str<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(m.as_str())
+}
+
+/// The inverse of [`method_str`]: a stored action comes back with its method.
+fn method_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
+    let text = String::deserialize(d)?;
+    Method::from_bytes(text.as_bytes()).map_err(serde::de::Error::custom)
 }
 
 impl PlannedAction {
@@ -132,7 +142,7 @@ pub struct Outcome {
 }
 
 /// Why an action failed or was refused. Never holds a secret.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[error("{message}")]
 pub struct ActionError {
     pub message: String,

@@ -1,6 +1,7 @@
 //! Times typed at a prompt or on the command line, and Mailchimp's rule that
 //! a send time falls on a quarter hour.
 
+use crate::model::SourceKind;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Zoned, civil};
 
@@ -75,6 +76,19 @@ pub fn schedule_time(wanted: Timestamp, now: Timestamp) -> Result<Timestamp, Str
         ));
     }
     Ok(rounded)
+}
+
+/// The time an action's prompt asked for, as the vendor takes it: Mailchimp
+/// schedules on quarter hours; WordPress and HubSpot take the minute given.
+/// Either way it must lie in the future.
+pub fn action_time(kind: SourceKind, wanted: Timestamp, now: Timestamp) -> Result<Timestamp, String> {
+    if kind == SourceKind::Mailchimp {
+        return schedule_time(wanted, now);
+    }
+    if wanted <= now {
+        return Err(format!("{wanted} is not in the future"));
+    }
+    Ok(wanted)
 }
 
 /// A short span for humans: "in 2h 15m", "in 3d 1h".

@@ -37,12 +37,14 @@ pub enum Scope {
     Global,
     /// Lists: every pane with rows, and the detail views.
     List,
-    /// The campaign pipeline.
-    Pipeline,
-    /// Where the selection has actions: campaigns, failed actions.
+    /// Panes with a sort order: the campaign pipeline, the task queues.
+    Sortable,
+    /// Where the selection has actions: campaigns, queued items, failed actions.
     Actionable,
     /// The data-quality alerts and an alert's detail.
     Alerts,
+    /// Where the selection has a web page and an id: alerts, queued items.
+    Linkable,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +109,7 @@ const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         short: "detail",
-        help: "open the selected item's detail",
+        help: "open the selected item's detail; on a queue's title, fold it",
         action: UserAction::Open,
         scope: Scope::List,
     },
@@ -135,16 +137,16 @@ const BINDINGS: &[Binding] = &[
     Binding {
         keys: "/",
         short: "filter",
-        help: "filter the campaigns or the alerts (Enter keeps it, Esc clears it)",
+        help: "filter campaigns, alerts or queued items (Enter keeps, Esc clears)",
         action: UserAction::Filter,
         scope: Scope::List,
     },
     Binding {
         keys: "s",
         short: "sort",
-        help: "cycle the campaign sort",
+        help: "cycle the sort of the campaigns or the queued items",
         action: UserAction::Sort,
-        scope: Scope::Pipeline,
+        scope: Scope::Sortable,
     },
     Binding {
         keys: ":",
@@ -170,16 +172,16 @@ const BINDINGS: &[Binding] = &[
     Binding {
         keys: "o",
         short: "open",
-        help: "link to the record in the vendor's web app (OSC 8)",
+        help: "link to the record or post in the vendor's web app (OSC 8)",
         action: UserAction::OpenLink,
-        scope: Scope::Alerts,
+        scope: Scope::Linkable,
     },
     Binding {
         keys: "y",
         short: "copy id",
-        help: "copy the record's id (OSC 52, works over SSH)",
+        help: "copy the selected record's id (OSC 52, works over SSH)",
         action: UserAction::Copy,
-        scope: Scope::Alerts,
+        scope: Scope::Linkable,
     },
     Binding {
         keys: "r",

@@ -9,6 +9,7 @@ pub mod palette;
 pub mod pipeline;
 pub mod runtime;
 pub mod source_state;
+pub mod tasks;
 pub mod terminal;
 pub mod update;
 

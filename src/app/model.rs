@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 
 use super::source_state::SourceState;
 use crate::actions::{ActionError, ActionSpec, ArgKind, Availability, PlannedAction};
-use crate::config::PipelineConfig;
+use crate::config::{PipelineConfig, QueuesConfig};
 use crate::model::{Alert, AlertId, AlertState};
 use crate::model::{HealthStatus, SourceKind};
 
@@ -65,6 +65,12 @@ pub enum Screen {
     CampaignDetail { source: usize, id: String },
     /// One alert: its records, the CRM record beside the email platform's.
     AlertDetail { id: AlertId },
+    /// A CMS post or page from the task queues.
+    PostDetail { source: usize, id: u64 },
+    /// A CRM task from the task queues.
+    TaskDetail { source: usize, id: String },
+    /// A failed action: its exact request and why it failed.
+    FailedDetail { id: u64 },
 }
 
 #[derive(Debug, Clone)]
@@ -86,8 +92,10 @@ pub struct Model {
     pub pipeline: PipelineView,
     /// Thresholds and campaign economics from the config.
     pub pipeline_cfg: PipelineConfig,
-    /// Selected row of the task pane (failed actions for now).
-    pub tasks_selected: usize,
+    /// The task-queues pane's own state.
+    pub tasks: TasksView,
+    /// When content counts as stale or upcoming, from the config.
+    pub queues: QueuesConfig,
     /// Actions sent and not yet answered.
     pub running: Vec<RunningAction>,
     /// Actions that failed, for a person to retry or discard. Never retried on their own.
@@ -122,7 +130,8 @@ impl Model {
             selected: 0,
             pipeline: PipelineView::default(),
             pipeline_cfg: PipelineConfig::default(),
-            tasks_selected: 0,
+            tasks: TasksView::default(),
+            queues: QueuesConfig::default(),
             running: Vec::new(),
             failed: Vec::new(),
             batches: Vec::new(),
@@ -177,6 +186,7 @@ impl Model {
     pub fn typing(&self) -> bool {
         self.pipeline.editing_filter
             || self.alerts.editing_filter
+            || self.tasks.editing_filter
             || matches!(self.overlay, Some(Overlay::TimePrompt(_) | Overlay::Palette(_)))
             || matches!(&self.overlay, Some(Overlay::Confirm(c)) if c.planned.irreversible)
     }
@@ -225,6 +235,19 @@ impl CampaignSort {
     }
 }
 
+/// The task-queues pane's own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TasksView {
+    /// Index into the pane's rows (queue headers and items).
+    pub selected: usize,
+    /// `/`: only items whose title, author/owner or source contain this.
+    pub filter: String,
+    pub editing_filter: bool,
+    pub sort: super::tasks::TaskSort,
+    /// Queues whose items are hidden (Enter on a header toggles).
+    pub collapsed: std::collections::BTreeSet<super::tasks::Queue>,
+}
+
 /// The pipeline pane's own state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PipelineView {
@@ -250,6 +273,10 @@ pub enum PlanTarget {
         list_id: String,
         hash: String,
     },
+    /// A post or page by its WordPress id (unique across both).
+    Post(u64),
+    /// A CRM task by id.
+    Task(String),
 }
 
 /// Popups, one at a time.
@@ -370,6 +397,8 @@ pub struct RunningAction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailedAction {
     pub id: u64,
+    /// Its id in the store once saved there (shown as #N, used by `mops act --retry N`).
+    pub stored: Option<i64>,
     pub source: usize,
     pub planned: PlannedAction,
     pub error: ActionError,

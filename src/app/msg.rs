@@ -66,6 +66,11 @@ pub enum Msg {
         at: Timestamp,
         alerts: Vec<Alert>,
     },
+    /// A failed action was kept in the store under `stored`.
+    FailedSaved {
+        id: u64,
+        stored: i64,
+    },
     /// SIGTERM, SIGHUP or a vanished terminal.
     Shutdown,
 }
@@ -111,6 +116,11 @@ pub enum Command {
     },
     /// The alert resolved or was un-acknowledged: drop its saved state.
     ForgetAlertState(AlertId),
+    /// Keep a failed action in the store (answered by `Msg::FailedSaved`),
+    /// so it survives a restart and `mops act --retry` can send it.
+    SaveFailed(Box<super::model::FailedAction>),
+    /// Drop a kept failed action from the store: retried or discarded.
+    ForgetFailed(i64),
     /// Put text on the clipboard (OSC 52: works over SSH).
     Copy(String),
     /// Show a clickable link (OSC 8) for a URL the status bar prints.

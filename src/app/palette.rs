@@ -7,14 +7,15 @@ use nucleo_matcher::{Config, Matcher};
 use super::keymap::UserAction;
 use super::model::{Model, Pane, PlanTarget, Screen};
 use super::pipeline;
-use super::update::campaign_actions;
+use super::update::{campaign_actions, task_menu};
 use crate::actions::{ActionSpec, Availability};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteAction {
     Focus(Pane),
     User(UserAction),
-    Campaign {
+    /// An action on the current item (a campaign, a post, a task).
+    Act {
         source: usize,
         target: PlanTarget,
         target_name: String,
@@ -59,11 +60,26 @@ pub fn items(model: &Model) -> Vec<PaletteItem> {
             if availability == Availability::Ready {
                 items.push(PaletteItem {
                     label: format!("{} {:?}", spec.name, c.display_name()),
-                    action: PaletteAction::Campaign {
+                    action: PaletteAction::Act {
                         source,
                         target: PlanTarget::Campaign(c.id.clone()),
                         target_name: c.display_name().to_string(),
                         spec,
+                    },
+                });
+            }
+        }
+    }
+    if let Some(menu) = task_menu(model) {
+        for item in menu.items {
+            if let (Availability::Ready, Some(target)) = (&item.availability, item.target) {
+                items.push(PaletteItem {
+                    label: format!("{} {:?}", item.spec.name, item.target_name),
+                    action: PaletteAction::Act {
+                        source: item.source,
+                        target,
+                        target_name: item.target_name,
+                        spec: item.spec,
                     },
                 });
             }

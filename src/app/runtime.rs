@@ -15,7 +15,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::model::PlanTarget;
+use super::model::{FailedAction, PlanTarget};
 use super::pipeline;
 use super::terminal::{self, Tui};
 use super::{Command, Model, Msg, SourceState, update};
@@ -73,6 +73,7 @@ async fn run_with_store(
     let mut model = Model::new(config.title.clone(), readonly, states, Timestamp::now());
     model.banner = banner;
     model.pipeline_cfg = config.pipeline.clone();
+    model.queues = config.queues;
     // Without an audit log no action may be sent; the cockpit still monitors.
     // The audit log also scrubs the configured secrets from vendor text it records.
     let secrets = config.sources.iter().filter_map(|s| s.secret()?.1.resolve().ok());
@@ -97,6 +98,10 @@ async fn run_with_store(
             match store.alert_states() {
                 Ok(states) => model.alerts.states = states,
                 Err(e) => model.alerts.store_error = Some(format!("alert states not loaded: {e}")),
+            }
+            match store.failed_actions() {
+                Ok(kept) => load_failed(&mut model, kept),
+                Err(e) => warn!(error = %e, "failed actions not loaded"),
             }
             Some(Box::new(store))
         }
@@ -236,6 +241,18 @@ async fn run_with_store(
                     Command::Hyperlink(url) => pending_link = Some(url),
                     Command::SaveAlertState { id, state } => save_state(&store, &id, Some(state)),
                     Command::ForgetAlertState(id) => save_state(&store, &id, None),
+                    Command::SaveFailed(failed) => {
+                        if let Some(stored) = keep_failed(&store, &model, &failed) {
+                            let _ = tx.send(Msg::FailedSaved { id: failed.id, stored });
+                        }
+                    }
+                    Command::ForgetFailed(stored) => {
+                        if let Some(store) = &store
+                            && let Err(e) = store.remove_failed_action(stored)
+                        {
+                            warn!(failed = stored, error = %e, "could not drop the failed action from the store");
+                        }
+                    }
                     Command::Quit => {}
                 }
             }
@@ -339,6 +356,42 @@ async fn quality_task(mut engine: Engine, mut rx: watch::Receiver<Snapshot>, tx:
     }
 }
 
+/// Failed actions kept from earlier sessions (or `mops act`) join the
+/// queue; those of sources no longer in the config stay in the store,
+/// where `mops act --failed` still lists them.
+fn load_failed(model: &mut Model, kept: Vec<crate::store::StoredFailure>) {
+    for k in kept {
+        let Some(source) = model.sources.iter().position(|s| s.name == k.source) else {
+            warn!(failed = k.id, source = %k.source, "kept failed action of a source no longer configured");
+            continue;
+        };
+        let id = model.next_action_id;
+        model.next_action_id += 1;
+        model.failed.push(FailedAction {
+            id,
+            stored: Some(k.id),
+            source,
+            planned: k.planned,
+            error: k.error,
+            at: k.at,
+        });
+    }
+}
+
+/// Keeps a failed action in the store; its store id, or `None` (logged)
+/// when there is no store: it then lasts this session only.
+fn keep_failed(store: &Option<Box<dyn StateStore>>, model: &Model, failed: &FailedAction) -> Option<i64> {
+    let store = store.as_ref()?;
+    let source = &model.sources.get(failed.source)?.name;
+    match store.add_failed_action(source, &failed.planned, &failed.error, failed.at) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            warn!(error = %e, "could not keep the failed action in the store");
+            None
+        }
+    }
+}
+
 /// Save (or, with `None`, forget) an alert's state. A failure is logged:
 /// the state still holds for this session.
 fn save_state(store: &Option<Box<dyn StateStore>>, id: &AlertId, state: Option<AlertState>) {
@@ -394,6 +447,20 @@ fn plan(
                 .and_then(|m| m.get(hash))
                 .ok_or_else(|| gone(format!("member {hash} of {list_id}")))?;
             connector.plan(action, Target::Member { list_id, member }, args)
+        }
+        PlanTarget::Post(id) => {
+            let post = state
+                .and_then(|s| s.content())
+                .and_then(|d| d.posts.get(id))
+                .ok_or_else(|| gone(format!("post {id}")))?;
+            connector.plan(action, Target::Post(post), args)
+        }
+        PlanTarget::Task(id) => {
+            let task = state
+                .and_then(|s| s.crm())
+                .and_then(|d| d.tasks.iter().find(|t| &t.id == id))
+                .ok_or_else(|| gone(format!("task {id}")))?;
+            connector.plan(action, Target::Task(task), args)
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{CircuitState, CrmData, EmailData, HealthStatus, Probe, RateLimitInfo, SourceKind};
+use crate::model::{CircuitState, ContentData, CrmData, EmailData, HealthStatus, Probe, RateLimitInfo, SourceKind};
 use crate::sources::SourceData;
 
 /// Polls kept for sparklines, percentiles and the error rate.
@@ -206,6 +206,14 @@ impl SourceState {
     pub fn crm(&self) -> Option<&CrmData> {
         match &self.data {
             Some((SourceData::Crm(data), _)) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// The CMS's data, if this source has brought any.
+    pub fn content(&self) -> Option<&ContentData> {
+        match &self.data {
+            Some((SourceData::Content(data), _)) => Some(data),
             _ => None,
         }
     }

@@ -11,8 +11,9 @@ use super::model::{
 use super::msg::{Command, Msg};
 use super::palette::{self, PaletteAction};
 use super::pipeline;
+use super::tasks;
 use crate::actions::{ActionArgs, ActionSpec, ArgKind, Availability, Target, time};
-use crate::model::{Alert, AlertId, AlertState, RecordRef, Rule};
+use crate::model::{Alert, AlertId, AlertState, RecordRef, Rule, SourceKind};
 use crate::sources;
 
 /// How long a toast stays in the status bar.
@@ -106,14 +107,17 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
                 if let Err(error) = result {
                     b.failed += 1;
                     let source = b.source;
-                    model.failed.push(FailedAction {
+                    let failed = FailedAction {
                         id: next_id,
+                        stored: None,
                         source,
                         planned: *planned,
                         error,
                         at,
-                    });
+                    };
+                    model.failed.push(failed.clone());
                     model.next_action_id += 1;
+                    return vec![Command::SaveFailed(Box::new(failed))];
                 }
             }
             Vec::new()
@@ -135,6 +139,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
                 b.failed > 0,
             );
             vec![Command::Poll(b.source)]
+        }
+        Msg::FailedSaved { id, stored } => {
+            if let Some(f) = model.failed.iter_mut().find(|f| f.id == id) {
+                f.stored = Some(stored);
+            }
+            Vec::new()
         }
         Msg::Shutdown => quit(model),
     }
@@ -164,8 +174,16 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if let Some(overlay) = model.overlay.take() {
         return overlay_key(model, overlay, key);
     }
-    if model.pipeline.editing_filter || model.alerts.editing_filter {
+    if model.pipeline.editing_filter || model.alerts.editing_filter || model.tasks.editing_filter {
+        let tasks = model.tasks.editing_filter;
         filter_key(model, key);
+        if tasks {
+            // Onto the first match, past its queue's header.
+            model.tasks.selected = tasks::rows(model)
+                .iter()
+                .position(|r| matches!(r, tasks::Row::Item { .. }))
+                .unwrap_or(0);
+        }
         return Vec::new();
     }
     match action_for(key) {
@@ -186,13 +204,19 @@ fn edit(text: &mut String, key: KeyEvent) -> bool {
     true
 }
 
-/// Keys while a pane's filter is being typed (the pipeline's or the alerts').
+/// Keys while a pane's filter is being typed (the pipeline's, the alerts' or the tasks').
 fn filter_key(model: &mut Model, key: KeyEvent) {
     let (filter, editing, selected) = if model.alerts.editing_filter {
         (
             &mut model.alerts.filter,
             &mut model.alerts.editing_filter,
             &mut model.alerts.selected,
+        )
+    } else if model.tasks.editing_filter {
+        (
+            &mut model.tasks.filter,
+            &mut model.tasks.editing_filter,
+            &mut model.tasks.selected,
         )
     } else {
         (
@@ -368,6 +392,8 @@ fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
                 model.pipeline.editing_filter = true;
             } else if model.screen == Screen::Grid && model.focus == Pane::Alerts {
                 model.alerts.editing_filter = true;
+            } else if model.screen == Screen::Grid && model.focus == Pane::Tasks {
+                model.tasks.editing_filter = true;
             }
         }
         UserAction::Sort if in_alerts(model) => {
@@ -385,6 +411,9 @@ fn apply(model: &mut Model, action: UserAction) -> Vec<Command> {
             if model.screen == Screen::Grid && model.focus == Pane::Pipeline {
                 model.pipeline.sort = model.pipeline.sort.next();
                 model.pipeline.selected = 0;
+            } else if model.screen == Screen::Grid && model.focus == Pane::Tasks {
+                model.tasks.sort = model.tasks.sort.next();
+                toast(model, format!("queues sorted by {}", model.tasks.sort.label()), false);
             }
         }
         UserAction::Actions => actions_menu(model),
@@ -402,6 +431,8 @@ fn back(model: &mut Model) {
         model.pipeline.filter.clear();
     } else if !model.alerts.filter.is_empty() && model.focus == Pane::Alerts {
         model.alerts.filter.clear();
+    } else if !model.tasks.filter.is_empty() && model.focus == Pane::Tasks {
+        model.tasks.filter.clear();
     }
 }
 
@@ -430,7 +461,33 @@ fn open(model: &mut Model) {
                 model.alerts.record = 0;
             }
         }
-        _ => {}
+        Pane::Tasks => open_task_row(model),
+        Pane::Health => {}
+    }
+}
+
+/// Enter in the task queues: a header folds or unfolds its queue, an owner
+/// narrows the pane to their tasks, anything else opens its detail.
+fn open_task_row(model: &mut Model) {
+    let Some(row) = tasks::selected(model) else {
+        return;
+    };
+    match row {
+        tasks::Row::Header { queue, .. } => {
+            if !model.tasks.collapsed.remove(&queue) {
+                model.tasks.collapsed.insert(queue);
+            }
+        }
+        tasks::Row::Item { item, .. } => match item.item {
+            tasks::ItemRef::Post { source, id } => model.screen = Screen::PostDetail { source, id },
+            tasks::ItemRef::Task { source, id } => model.screen = Screen::TaskDetail { source, id },
+            tasks::ItemRef::Failed(id) => model.screen = Screen::FailedDetail { id },
+            tasks::ItemRef::Owner { .. } => {
+                model.tasks.filter = item.title;
+                model.tasks.selected = 0;
+                toast(model, "showing this owner's tasks: Esc clears the filter", false);
+            }
+        },
     }
 }
 
@@ -445,7 +502,10 @@ fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
                 model.screen = Screen::SourceDetail(j);
             }
         }
-        Screen::CampaignDetail { .. } => {}
+        Screen::CampaignDetail { .. }
+        | Screen::PostDetail { .. }
+        | Screen::TaskDetail { .. }
+        | Screen::FailedDetail { .. } => {}
         Screen::AlertDetail { ref id } => {
             let len = model.alerts.find(id).map_or(0, |a| a.records.len());
             model.alerts.record = step(model.alerts.record.min(len.saturating_sub(1)), len);
@@ -456,7 +516,10 @@ fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
                 let len = pipeline::rows(model).len();
                 model.pipeline.selected = step(model.pipeline.selected.min(len.saturating_sub(1)), len);
             }
-            Pane::Tasks => model.tasks_selected = step(model.tasks_selected, model.failed.len()),
+            Pane::Tasks => {
+                let len = tasks::rows(model).len();
+                model.tasks.selected = step(model.tasks.selected.min(len.saturating_sub(1)), len);
+            }
             Pane::Alerts => {
                 let len = model.alerts.ordered(model.now).len();
                 model.alerts.selected = step(model.alerts.selected.min(len.saturating_sub(1)), len);
@@ -468,7 +531,13 @@ fn select(model: &mut Model, step: impl Fn(usize, usize) -> usize) {
 fn refresh_focused(model: &Model) -> Vec<Command> {
     match &model.screen {
         Screen::SourceDetail(i) => poll_all(model, |j| j == *i),
-        Screen::CampaignDetail { source, .. } => poll_all(model, |j| j == *source),
+        Screen::CampaignDetail { source, .. }
+        | Screen::PostDetail { source, .. }
+        | Screen::TaskDetail { source, .. } => poll_all(model, |j| j == *source),
+        Screen::FailedDetail { id } => {
+            let source = model.failed.iter().find(|f| f.id == *id).map(|f| f.source);
+            poll_all(model, |j| Some(j) == source)
+        }
         Screen::AlertDetail { .. } => {
             let kinds = Pane::Alerts.kinds();
             poll_all(model, |j| kinds.contains(&model.sources[j].kind))
@@ -568,27 +637,57 @@ fn actions_menu(model: &mut Model) {
         }
         return;
     }
-    if model.screen == Screen::Grid && model.focus == Pane::Tasks {
-        if let Some(b) = model.batches.iter().find(|b| !b.cancelling) {
-            let target_name = format!("{} batch ({}/{})", b.action, b.done, b.total);
-            model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+    let in_tasks = model.focus == Pane::Tasks || tasks::current(model).is_some();
+    if in_tasks && let Some(menu) = task_menu(model) {
+        model.overlay = Some(Overlay::ActionMenu(menu));
+        return;
+    }
+    if in_tasks {
+        toast(
+            model,
+            "select an item of a queue: a post, a task or a failed action",
+            false,
+        );
+        return;
+    }
+    toast(
+        model,
+        "nothing here has actions: select a campaign (2), an alert (3) or a queued item (4)",
+        false,
+    );
+}
+
+/// The menu for the task queues' current item: a post's or a task's actions,
+/// a failed action's retry and discard; plus cancelling a running batch.
+pub fn task_menu(model: &Model) -> Option<ActionMenu> {
+    let read_only = || Availability::Disabled("read-only mode: writes are blocked".to_string());
+    let mut menu = match tasks::current(model) {
+        Some(tasks::ItemRef::Post { source, id }) => {
+            let (_, post) = tasks::find_post(model, source, id)?;
+            let title = post.display_title().to_owned();
+            ActionMenu {
                 failed: None,
-                batch: Some(b.id),
-                title: target_name.clone(),
-                items: vec![MenuItem {
-                    spec: CANCEL_BATCH,
-                    availability: Availability::Ready,
-                    source: b.source,
-                    target: None,
-                    target_name,
-                }],
+                batch: None,
+                items: target_actions(model, source, Target::Post(post), PlanTarget::Post(id), &title),
+                title,
                 selected: 0,
-            }));
-            return;
+            }
         }
-        if let Some(f) = model.failed.get(model.tasks_selected) {
+        Some(tasks::ItemRef::Task { source, id }) => {
+            let (_, task) = tasks::find_task(model, source, &id)?;
+            let title = task.display_subject().to_owned();
+            ActionMenu {
+                failed: None,
+                batch: None,
+                items: target_actions(model, source, Target::Task(task), PlanTarget::Task(id), &title),
+                title,
+                selected: 0,
+            }
+        }
+        Some(tasks::ItemRef::Failed(id)) => {
+            let f = model.failed.iter().find(|f| f.id == id)?;
             let retry = if model.readonly {
-                Availability::Disabled("read-only mode: writes are blocked".to_string())
+                read_only()
             } else {
                 Availability::Ready
             };
@@ -600,21 +699,64 @@ fn actions_menu(model: &mut Model) {
                 target: None,
                 target_name: target_name.clone(),
             };
-            model.overlay = Some(Overlay::ActionMenu(ActionMenu {
+            ActionMenu {
                 failed: Some(f.id),
                 batch: None,
                 title: target_name.clone(),
                 items: vec![item(RETRY, retry), item(DISCARD, Availability::Ready)],
                 selected: 0,
-            }));
+            }
         }
-        return;
+        Some(tasks::ItemRef::Owner { .. }) | None => ActionMenu {
+            failed: None,
+            batch: None,
+            title: String::new(),
+            items: Vec::new(),
+            selected: 0,
+        },
+    };
+    if let Some(b) = model.batches.iter().find(|b| !b.cancelling) {
+        let target_name = format!("{} batch ({}/{})", b.action, b.done, b.total);
+        if menu.items.is_empty() {
+            menu.title = target_name.clone();
+        }
+        menu.batch = Some(b.id);
+        menu.items.push(MenuItem {
+            spec: CANCEL_BATCH,
+            availability: Availability::Ready,
+            source: b.source,
+            target: None,
+            target_name,
+        });
     }
-    toast(
-        model,
-        "nothing here has actions: select a campaign (2), an alert (3) or a failed action (4)",
-        false,
-    );
+    (!menu.items.is_empty()).then_some(menu)
+}
+
+/// Each action a source offers on `target`, with what its state (or read-only mode) allows.
+fn target_actions(
+    model: &Model,
+    source: usize,
+    target: Target<'_>,
+    plan: PlanTarget,
+    target_name: &str,
+) -> Vec<MenuItem> {
+    let Some(kind) = model.sources.get(source).map(|s| s.kind) else {
+        return Vec::new();
+    };
+    sources::actions_for_target(kind, target)
+        .iter()
+        .map(|spec| MenuItem {
+            spec: *spec,
+            availability: if model.readonly {
+                Availability::Disabled("read-only mode: writes are blocked".to_string())
+            } else {
+                sources::availability(kind, spec.name, target)
+            },
+            source,
+            target: Some(plan.clone()),
+            target_name: target_name.to_owned(),
+        })
+        .collect()
 }
 
 fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
@@ -626,7 +768,9 @@ fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
         model.overlay = Some(Overlay::ActionMenu(menu));
         return Vec::new();
     }
-    if let Some(batch) = menu.batch {
+    if item.spec.name == CANCEL_BATCH.name
+        && let Some(batch) = menu.batch
+    {
         if let Some(b) = model.batches.iter_mut().find(|b| b.id == batch) {
             b.cancelling = true;
         }
@@ -646,12 +790,15 @@ fn choose(model: &mut Model, menu: ActionMenu) -> Vec<Command> {
         };
         if item.spec.name == DISCARD.name {
             let f = model.failed.remove(pos);
-            model.tasks_selected = model.tasks_selected.min(model.failed.len().saturating_sub(1));
+            if model.screen == (Screen::FailedDetail { id: f.id }) {
+                model.screen = Screen::Grid;
+            }
             toast(
                 model,
                 format!("discarded the failed {} of {}", f.planned.action, f.planned.target_name),
                 false,
             );
+            return f.stored.map(Command::ForgetFailed).into_iter().collect();
         } else {
             let f = &model.failed[pos];
             model.overlay = Some(Overlay::Confirm(Box::new(Confirm {
@@ -993,7 +1140,9 @@ fn send_batch(model: &mut Model, confirm: BatchConfirm) -> Vec<Command> {
 }
 
 fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
-    let checked = time::parse_when(&prompt.input, model.now, &model.tz).and_then(|t| time::schedule_time(t, model.now));
+    let kind = model.sources.get(prompt.source).map_or(SourceKind::Http, |s| s.kind);
+    let checked =
+        time::parse_when(&prompt.input, model.now, &model.tz).and_then(|t| time::action_time(kind, t, model.now));
     match checked {
         Ok(at) => vec![Command::Plan {
             source: prompt.source,
@@ -1013,9 +1162,16 @@ fn submit_time(model: &mut Model, mut prompt: TimePrompt) -> Vec<Command> {
 }
 
 fn send(model: &mut Model, confirm: Box<Confirm>) -> Vec<Command> {
-    if let Some(old) = confirm.retry_of {
-        model.failed.retain(|f| f.id != old);
-        model.tasks_selected = model.tasks_selected.min(model.failed.len().saturating_sub(1));
+    let mut commands = Vec::new();
+    if let Some(old) = confirm.retry_of
+        && let Some(pos) = model.failed.iter().position(|f| f.id == old)
+    {
+        // The retry is a new attempt: if it fails too, it is kept afresh.
+        let f = model.failed.remove(pos);
+        commands.extend(f.stored.map(Command::ForgetFailed));
+        if model.screen == (Screen::FailedDetail { id: old }) {
+            model.screen = Screen::Grid;
+        }
     }
     let id = model.next_action_id;
     model.next_action_id += 1;
@@ -1031,11 +1187,12 @@ fn send(model: &mut Model, confirm: Box<Confirm>) -> Vec<Command> {
         planned: planned.clone(),
         since: model.now,
     });
-    vec![Command::Execute {
+    commands.push(Command::Execute {
         id,
         source: confirm.source,
         planned: Box::new(planned),
-    }]
+    });
+    commands
 }
 
 fn action_done(
@@ -1065,14 +1222,16 @@ fn action_done(
                 format!("{what} failed: {error} (kept in 4 Task queues to retry or discard)"),
                 true,
             );
-            model.failed.push(FailedAction {
+            let failed = FailedAction {
                 id,
+                stored: None,
                 source: running.source,
                 planned: running.planned,
                 error,
                 at,
-            });
-            Vec::new()
+            };
+            model.failed.push(failed.clone());
+            vec![Command::SaveFailed(Box::new(failed))]
         }
     }
 }
@@ -1148,6 +1307,27 @@ fn current_record(model: &Model) -> Option<RecordRef> {
 }
 
 fn open_link(model: &mut Model) -> Vec<Command> {
+    if let Some(item) = tasks::current(model) {
+        let url = match &item {
+            tasks::ItemRef::Post { source, id } => tasks::find_post(model, *source, *id)
+                .and_then(|(content, post)| content.edit_url(post).or_else(|| post.link.clone()))
+                .ok_or("WordPress gave no link for this post"),
+            tasks::ItemRef::Task { .. } | tasks::ItemRef::Owner { .. } => {
+                Err("HubSpot documents no web address for a task: y copies its id")
+            }
+            tasks::ItemRef::Failed(_) => Err("a failed action has no web page: Enter shows its request"),
+        };
+        return match url {
+            Ok(url) => {
+                toast(model, url.clone(), false);
+                vec![Command::Hyperlink(url)]
+            }
+            Err(why) => {
+                toast(model, why, true);
+                Vec::new()
+            }
+        };
+    }
     if !in_alerts(model) {
         return Vec::new();
     }
@@ -1167,6 +1347,24 @@ fn open_link(model: &mut Model) -> Vec<Command> {
 }
 
 fn copy_id(model: &mut Model) -> Vec<Command> {
+    if let Some(item) = tasks::current(model) {
+        let id = match item {
+            tasks::ItemRef::Post { id, .. } => Some(id.to_string()),
+            tasks::ItemRef::Task { id, .. } => Some(id),
+            tasks::ItemRef::Owner { owner_id, .. } => owner_id,
+            tasks::ItemRef::Failed(id) => model
+                .failed
+                .iter()
+                .find(|f| f.id == id)
+                .and_then(|f| f.error.request_id.clone()),
+        };
+        let Some(id) = id else {
+            toast(model, "nothing to copy here", true);
+            return Vec::new();
+        };
+        toast(model, format!("copied {id} (OSC 52)"), false);
+        return vec![Command::Copy(id)];
+    }
     if !in_alerts(model) {
         return Vec::new();
     }
@@ -1185,7 +1383,7 @@ fn run_palette(model: &mut Model, action: PaletteAction) -> Vec<Command> {
             Vec::new()
         }
         PaletteAction::User(a) => apply(model, a),
-        PaletteAction::Campaign {
+        PaletteAction::Act {
             source,
             target,
             target_name,
@@ -1715,22 +1913,25 @@ mod tests {
                 http_status: Some(400),
                 ..ActionError::refused("This campaign cannot be unscheduled")
             };
+            let cmds = update(
+                &mut m,
+                Msg::ActionDone {
+                    id: *id,
+                    at: t(5),
+                    result: Err(error),
+                },
+            );
             assert!(
-                update(
-                    &mut m,
-                    Msg::ActionDone {
-                        id: *id,
-                        at: t(5),
-                        result: Err(error)
-                    }
-                )
-                .is_empty(),
-                "no retry on its own"
+                matches!(cmds.as_slice(), [Command::SaveFailed(_)]),
+                "kept for a person, never retried on its own: {cmds:?}"
             );
             assert_eq!(m.failed.len(), 1);
             assert!(m.toast.as_ref().is_some_and(|t| t.error));
+            update(&mut m, Msg::FailedSaved { id: *id, stored: 7 });
+            assert_eq!(m.failed[0].stored, Some(7));
 
             key(&mut m, KeyCode::Char('4'));
+            key(&mut m, KeyCode::Char('G')); // the failed-actions queue is last
             key(&mut m, KeyCode::Char('x'));
             let Some(Overlay::ActionMenu(menu)) = &m.overlay else {
                 panic!("no menu")
@@ -1745,7 +1946,10 @@ mod tests {
             };
             assert_eq!(c.planned.action, "unschedule");
             let cmds = key(&mut m, KeyCode::Char('y'));
-            assert!(matches!(cmds.as_slice(), [Command::Execute { .. }]));
+            assert!(
+                matches!(cmds.as_slice(), [Command::ForgetFailed(7), Command::Execute { .. }]),
+                "{cmds:?}"
+            );
             assert!(m.failed.is_empty(), "a retried action leaves the queue");
 
             // Fail again, then discard.
@@ -1758,9 +1962,16 @@ mod tests {
                     result: Err(ActionError::refused("still no")),
                 },
             );
+            update(&mut m, Msg::FailedSaved { id, stored: 8 });
+            key(&mut m, KeyCode::Char('G'));
             key(&mut m, KeyCode::Char('x'));
             key(&mut m, KeyCode::Down);
-            key(&mut m, KeyCode::Enter);
+            let cmds = key(&mut m, KeyCode::Enter);
+            assert_eq!(
+                cmds,
+                [Command::ForgetFailed(8)],
+                "discarding drops it from the store too"
+            );
             assert!(m.failed.is_empty());
         }
 

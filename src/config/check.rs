@@ -24,6 +24,8 @@ pub struct CheckReport {
     /// What `[quality]` amounts to: the staleness age, rules switched off,
     /// severities changed.
     pub quality: String,
+    /// What `[queues]` amounts to: when drafts are stale, how far ahead scheduled posts show.
+    pub queues: String,
     /// Worth knowing, not failures.
     pub warnings: Vec<String>,
 }
@@ -89,6 +91,11 @@ pub(crate) fn check_with(
         sources,
         pipeline: pipeline_summary(&config.pipeline),
         quality: quality_summary(&config.quality),
+        queues: format!(
+            "drafts stale after {}; scheduled posts listed {} ahead",
+            format_age(config.queues.stale_draft_after),
+            format_age(config.queues.scheduled_within)
+        ),
         warnings,
     }
 }
@@ -274,6 +281,7 @@ impl fmt::Display for CheckReport {
         }
         writeln!(f, "pipeline: {}", self.pipeline)?;
         writeln!(f, "quality: {}", self.quality)?;
+        writeln!(f, "queues: {}", self.queues)?;
         for warning in &self.warnings {
             writeln!(f, "warn  {warning}")?;
         }

@@ -60,6 +60,26 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     /// Data-quality rules: which run, how severe, their thresholds.
     pub quality: QualityConfig,
+    /// Task queues: when a draft is stale, how far ahead scheduled posts show.
+    pub queues: QueuesConfig,
+}
+
+/// `[queues]`: the ages that put content into the task queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuesConfig {
+    /// `stale_draft_after = "30d"`: a draft untouched this long is stale.
+    pub stale_draft_after: std::time::Duration,
+    /// `scheduled_within = "7d"`: scheduled posts due this soon are listed.
+    pub scheduled_within: std::time::Duration,
+}
+
+impl Default for QueuesConfig {
+    fn default() -> Self {
+        QueuesConfig {
+            stale_draft_after: std::time::Duration::from_secs(30 * 86_400),
+            scheduled_within: std::time::Duration::from_secs(7 * 86_400),
+        }
+    }
 }
 
 /// `[quality]`: every rule runs unless switched off; severities and the

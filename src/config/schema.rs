@@ -4,7 +4,9 @@ use crate::model::SourceKind;
 
 use SourceKind::{Http, Hubspot, Mailchimp, Wordpress};
 
-pub(crate) const TOP_KEYS: &[&str] = &["title", "readonly", "defaults", "source", "pipeline", "quality"];
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "title", "readonly", "defaults", "source", "pipeline", "quality", "queues",
+];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["interval", "timeout", "slow"];
 pub(crate) const PIPELINE_KEYS: &[&str] = &["thresholds", "campaign"];
 pub(crate) const THRESHOLD_KEYS: &[&str] = &[
@@ -16,6 +18,7 @@ pub(crate) const THRESHOLD_KEYS: &[&str] = &[
 ];
 pub(crate) const CAMPAIGN_KEYS: &[&str] = &["id", "cost", "revenue"];
 pub(crate) const QUALITY_KEYS: &[&str] = &["stale_after", "rules"];
+pub(crate) const QUEUES_KEYS: &[&str] = &["stale_draft_after", "scheduled_within"];
 /// Keys of one `[quality.rules.<rule>]` table.
 pub(crate) const RULE_KEYS: &[&str] = &["enabled", "severity"];
 pub(crate) const SECRET_KEYS: &[&str] = &["env", "file"];

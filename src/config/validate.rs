@@ -17,11 +17,12 @@ use url::Url;
 
 use super::duration::parse_duration;
 use super::email::is_plausible_email;
-use super::schema::{self, DEFAULTS_KEYS, QUALITY_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
+use super::schema::{self, DEFAULTS_KEYS, QUALITY_KEYS, QUEUES_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
 use super::secrets::expand_path;
 use super::{
     Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, PipelineConfig,
-    Position, Problem, QualityConfig, RateLimitSpec, SecretRef, SourceConfig, SourceSettings, format_duration,
+    Position, Problem, QualityConfig, QueuesConfig, RateLimitSpec, SecretRef, SourceConfig, SourceSettings,
+    format_duration,
 };
 use crate::model::SourceKind;
 
@@ -196,6 +197,7 @@ impl<'a> Validator<'a> {
         let mut sources = None;
         let mut pipeline = PipelineConfig::default();
         let mut quality = QualityConfig::default();
+        let mut queues = QueuesConfig::default();
         for e in entries(table) {
             match e.key {
                 "title" => title = self.text_value("title", e.value),
@@ -204,6 +206,7 @@ impl<'a> Validator<'a> {
                 "source" => sources = Some(e.value),
                 "pipeline" => pipeline = self.pipeline(e.value),
                 "quality" => quality = self.quality(e.value),
+                "queues" => queues = self.queues(e.value),
                 _ => self.unknown_top_key(&e),
             }
         }
@@ -221,6 +224,7 @@ impl<'a> Validator<'a> {
             secret_sites: std::mem::take(&mut self.secret_sites),
             pipeline,
             quality,
+            queues,
         }
     }
 
@@ -240,6 +244,8 @@ impl<'a> Validator<'a> {
             "`thresholds` is not a top-level key; write the table as [pipeline.thresholds]".to_owned()
         } else if QUALITY_KEYS.contains(&e.key) {
             format!("`{}` is not a top-level key; put it under [quality]", e.key)
+        } else if QUEUES_KEYS.contains(&e.key) {
+            format!("`{}` is not a top-level key; put it under [queues]", e.key)
         } else if THRESHOLD_KEYS.contains(&e.key) {
             format!("`{}` is not a top-level key; put it under [pipeline.thresholds]", e.key)
         } else {

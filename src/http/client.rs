@@ -39,7 +39,8 @@ pub struct HttpCore {
 }
 
 impl HttpCore {
-    /// `readonly` refuses every request but GET and HEAD before it is sent.
+    /// `readonly` refuses every request but GET, HEAD and POSTs marked as
+    /// read-only queries before it is sent.
     pub fn new(readonly: bool) -> Result<Self, ClientInitError> {
         let build = |redirects: reqwest::redirect::Policy| {
             reqwest::Client::builder()
@@ -247,7 +248,7 @@ impl SourceClient {
         let request_id = req.request_id.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let scrub = self.scrubber_for(&req.auth);
         let url = scrub.scrub(&redact_url(&req.url));
-        let retryable = is_idempotent_read(&req.method);
+        let retryable = is_idempotent_read(&req.method) || req.read_only_query;
 
         if self.readonly && !retryable {
             tracing::warn!(source = %self.shared.name, method = %req.method, %url, %request_id, "read-only: request refused");

@@ -49,6 +49,10 @@ pub struct Request {
     /// Sent as `X-Request-Id` and reported back; `None`: the client makes one.
     /// An action's executor sets it so its audit record and the vendor's logs agree.
     pub request_id: Option<String>,
+    /// A POST that only reads (a search API): read-only mode lets it
+    /// through and it may be retried like a GET. Set only by connectors, for
+    /// endpoints whose contract says they change nothing.
+    pub read_only_query: bool,
 }
 
 impl Request {
@@ -61,6 +65,7 @@ impl Request {
             headers: HeaderMap::new(),
             follow_redirects: true,
             request_id: None,
+            read_only_query: false,
         }
     }
 
@@ -86,6 +91,13 @@ impl Request {
     /// Tag the call with the caller's id instead of a fresh one.
     pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
         self.request_id = Some(id.into());
+        self
+    }
+
+    /// Marks a POST as a query that changes nothing (HubSpot's search):
+    /// allowed in read-only mode and retried like a GET.
+    pub fn as_read_only_query(mut self) -> Self {
+        self.read_only_query = true;
         self
     }
 

@@ -119,6 +119,8 @@ pub struct CrmData {
     pub deals: Vec<Deal>,
     pub owners: Vec<Owner>,
     pub pipelines: Vec<DealPipeline>,
+    /// Open tasks (not COMPLETED), soonest due first.
+    pub tasks: Vec<crate::model::CrmTask>,
     /// The HubSpot account (portal) id, for links into the web app, when known.
     pub portal_id: Option<String>,
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A source's health classification. `Stale` is never produced by a probe:
 /// the app derives it when no poll has completed for too long.
@@ -81,7 +81,7 @@ impl RateLimitInfo {
 }
 
 /// What the vendor said went wrong, in its own words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VendorError {
     /// The vendor's machine code: WordPress `code`, HubSpot `category`,
     /// Mailchimp problem `title` or `type`.

@@ -4,8 +4,10 @@ pub mod health;
 
 pub use alert::*;
 pub use campaign::*;
+pub use content::*;
 pub use crm::*;
 pub use health::*;
+pub use task::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,5 +61,7 @@ impl SourceKind {
 }
 pub mod alert;
 pub mod campaign;
+pub mod content;
 pub mod crm;
 pub mod kpi;
+pub mod task;

@@ -1,12 +1,14 @@
-//! HubSpot CRM API v3 under `/hubspot`: contacts and deals (list, read,
-//! search; contact update, batch update and merge), owners, deal pipelines
-//! and account details, over a seeded portal (see [`seed`] for the planted
-//! data-quality problems).
+//! HubSpot CRM API v3 under `/hubspot`: contacts, deals and tasks (list,
+//! read, search; contact and task update; contact batch update and merge),
+//! owners, deal pipelines and account details, over a seeded portal (see
+//! [`seed`] for the planted data-quality problems and [`task_seed`] for the
+//! tasks).
 
 mod api;
 pub(crate) mod records;
 mod search;
 pub(crate) mod seed;
+mod task_seed;
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
@@ -85,6 +87,15 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             post(api::search_deals).fallback(not_allowed),
         )
         .route("/crm/v3/objects/deals/{id}", get(api::get_deal).fallback(not_allowed))
+        .route("/crm/v3/objects/tasks", get(api::list_tasks).fallback(not_allowed))
+        .route(
+            "/crm/v3/objects/tasks/search",
+            post(api::search_tasks).fallback(not_allowed),
+        )
+        .route(
+            "/crm/v3/objects/tasks/{id}",
+            get(api::get_task).patch(api::patch_task).fallback(not_allowed),
+        )
         .route("/crm/v3/owners", get(api::list_owners).fallback(not_allowed))
         .route(
             "/crm/v3/pipelines/deals",

@@ -17,12 +17,19 @@
 //! - `/hubspot/crm/v3/objects/contacts` (GET list, `/{id}` GET and PATCH,
 //!   `/search`, `/batch/update`, `/merge`), `/hubspot/crm/v3/objects/deals`
 //!   (GET list with `associations=contacts`, `/{id}`, `/search`),
+//!   `/hubspot/crm/v3/objects/tasks` (GET list, `/{id}` GET and PATCH,
+//!   `/search`; seeded around the start, see [`HubspotPlanted`]),
 //!   `/hubspot/crm/v3/owners`, `/hubspot/crm/v3/pipelines/deals`,
 //!   `/hubspot/account-info/v3/details` (Bearer; 100 requests per rolling
 //!   10 s; 20,000 seeded contacts with planted problems, see
 //!   [`hubspot_planted`]; writes change the sandbox's state)
-//! - `/wordpress/wp-json/` (public; Basic user and application password
-//!   checked whenever sent, as WordPress does)
+//! - `/wordpress/wp-json/` (public index; site zone America/New_York),
+//!   `/wp/v2/posts` and `/wp/v2/pages` (list with `status`, paging, filters;
+//!   `/{id}` GET and POST/PUT/PATCH `status`/`date`/`date_gmt`),
+//!   `/wp/v2/users`, `/wp/v2/users/{id|me}` (Basic user and application
+//!   password checked whenever sent, as WordPress does; anonymous requests
+//!   see only public content; seeded editorial work, see
+//!   [`wordpress_planted`]; updates change the sandbox's state)
 //! - `/website/`, `/website/health` (no auth)
 //! - `/_sandbox/faults` (GET lists), `/_sandbox/faults/{source}` (PUT
 //!   `{"kind": "status:503"}` sets, DELETE clears), `/_sandbox/stats` (GET:
@@ -62,6 +69,7 @@ pub use creds::{Credentials, MAILCHIMP_DATA_CENTER, WORDPRESS_USER};
 pub use faults::{FAULT_KINDS, Fault, FaultParseError, parse_fault_arg};
 pub use hubspot::seed::Planted as HubspotPlanted;
 pub use source::SOURCES;
+pub use wordpress::seed::{MISSED_SCHEDULE_TITLE as WORDPRESS_MISSED_SCHEDULE_TITLE, Planted as WordpressPlanted};
 
 use data::Seeded;
 use faults::FaultTable;
@@ -71,6 +79,13 @@ use source::Source;
 /// sandbox: the same for every seed, so tests can assert exact counts.
 pub const fn hubspot_planted() -> HubspotPlanted {
     hubspot::seed::planted()
+}
+
+/// How many posts and pages sit in each editorial state in the WordPress
+/// sandbox (missed schedule, pending review, stale drafts, ...): the same for
+/// every seed, so tests can assert exact counts.
+pub const fn wordpress_planted() -> WordpressPlanted {
+    wordpress::seed::planted()
 }
 
 /// How long [`Sandbox::shutdown`] waits for open requests before cutting them off.
@@ -93,6 +108,7 @@ pub(crate) struct AppState {
     pub(crate) faults: FaultTable,
     pub(crate) mailchimp: mailchimp::MailchimpState,
     pub(crate) hubspot: hubspot::HubspotState,
+    pub(crate) wordpress: wordpress::WordpressState,
     /// `http://ADDR`, for the absolute links vendors put in responses.
     pub(crate) origin: String,
     /// Fired on shutdown; releases hung and delayed requests.
@@ -151,6 +167,7 @@ pub async fn spawn_at(opts: SandboxOptions, start: jiff::Timestamp) -> eyre::Res
         faults,
         mailchimp: mailchimp::MailchimpState::new(mailchimp, mailchimp_data),
         hubspot: hubspot::HubspotState::new(hubspot),
+        wordpress: wordpress::WordpressState::seeded(opts.seed, start),
         origin: format!("http://{addr}"),
         shutdown: CancellationToken::new(),
         in_flight: AtomicUsize::new(0),

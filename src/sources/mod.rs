@@ -26,7 +26,7 @@ pub use wordpress::{Wordpress, wordpress_error};
 use crate::actions::{ActionArgs, ActionError, ActionSpec, Availability, Outcome, PlannedAction, Target};
 use crate::config::{self, SecretRef, SourceConfig, SourceSettings};
 use crate::http::{HttpCore, Policy, Request, SourceClient};
-use crate::model::{CrmData, EmailData, Probe, SourceKind, VendorError};
+use crate::model::{ContentData, CrmData, EmailData, Probe, SourceKind, VendorError};
 
 /// What one poll of a source produced: its health, and the data it fetched
 /// when the probe succeeded and the connector fetches data.
@@ -48,6 +48,7 @@ impl PollReport {
 pub enum SourceData {
     Email(Arc<EmailData>),
     Crm(Arc<CrmData>),
+    Content(Arc<ContentData>),
 }
 
 #[async_trait]
@@ -89,18 +90,22 @@ pub fn actions_for(kind: SourceKind) -> &'static [ActionSpec] {
     match kind {
         SourceKind::Mailchimp => mailchimp::ACTIONS,
         SourceKind::Hubspot => hubspot::ACTIONS,
-        SourceKind::Wordpress | SourceKind::Http => &[],
+        SourceKind::Wordpress => wordpress::ACTIONS,
+        SourceKind::Http => &[],
     }
 }
 
 /// The actions a kind of source offers on this kind of target: the menu for
-/// a campaign, a contact, a pair of duplicate contacts or an audience member.
+/// a campaign, a contact, a pair of duplicate contacts, an audience member,
+/// a CRM task or a CMS post.
 pub fn actions_for_target(kind: SourceKind, target: Target<'_>) -> &'static [ActionSpec] {
     match (kind, target) {
         (SourceKind::Mailchimp, Target::Campaign(_)) => mailchimp::ACTIONS,
         (SourceKind::Mailchimp, Target::Member { .. }) => mailchimp::MEMBER_ACTIONS,
         (SourceKind::Hubspot, Target::Contact(_)) => hubspot::CONTACT_ACTIONS,
         (SourceKind::Hubspot, Target::Merge { .. }) => hubspot::MERGE_ACTIONS,
+        (SourceKind::Hubspot, Target::Task(_)) => hubspot::TASK_ACTIONS,
+        (SourceKind::Wordpress, Target::Post(_)) => wordpress::ACTIONS,
         _ => &[],
     }
 }
@@ -110,6 +115,7 @@ pub fn actions_for_target(kind: SourceKind, target: Target<'_>) -> &'static [Act
 pub fn find_action_spec(kind: SourceKind, name: &str) -> Option<&'static ActionSpec> {
     let member: &'static [ActionSpec] = match kind {
         SourceKind::Mailchimp => mailchimp::MEMBER_ACTIONS,
+        SourceKind::Hubspot => hubspot::TASK_ACTIONS,
         _ => &[],
     };
     actions_for(kind).iter().chain(member).find(|s| s.name == name)
@@ -122,6 +128,7 @@ pub fn availability(kind: SourceKind, action: &str, target: Target<'_>) -> Avail
         (SourceKind::Mailchimp, Target::Campaign(c)) => mailchimp::availability(action, c),
         (SourceKind::Mailchimp, Target::Member { member, .. }) => mailchimp::member_availability(action, member),
         (SourceKind::Hubspot, target) => hubspot::availability(action, target),
+        (SourceKind::Wordpress, Target::Post(post)) => wordpress::availability(action, post),
         _ => Availability::Disabled(format!("{} has no action {action:?}", kind.label())),
     }
 }

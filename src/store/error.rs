@@ -37,6 +37,13 @@ pub enum StoreError {
 
     #[error("state database {}: the stored state of alert {id} is unreadable ({detail}); remove it with a fresh acknowledgement", path.display())]
     BadRow { path: PathBuf, id: String, detail: String },
+
+    #[error("state database {}: {what} could not be encoded: {source}", path.display())]
+    Encode {
+        path: PathBuf,
+        what: &'static str,
+        source: serde_json::Error,
+    },
 }
 
 impl StoreError {

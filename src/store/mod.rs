@@ -1,5 +1,6 @@
 //! What outlives the process: the states people gave alerts (acknowledged,
-//! snoozed, resolved), kept in SQLite in the XDG data dir.
+//! snoozed, resolved) and the actions that failed and wait for a person to
+//! retry or discard them, kept in SQLite in the XDG data dir.
 //!
 //! Callers talk to the [`StateStore`] trait so a shared backend (PostgreSQL,
 //! for a team running one poller) can replace the embedded one without
@@ -7,6 +8,7 @@
 //! on `spawn_blocking`.
 
 mod error;
+mod failed;
 mod schema;
 mod sqlite;
 
@@ -14,6 +16,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::actions::{ActionError, PlannedAction};
 use crate::model::{AlertId, AlertState};
 
 pub use error::StoreError;
@@ -30,8 +33,24 @@ pub struct StoredAlertState {
     pub changed_by: String,
 }
 
-/// The persistence boundary for alert states. Small on purpose: every
-/// backend implements exactly this.
+/// A failed action kept for a person to retry or discard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFailure {
+    /// Stable, shown to people as `#id`; never reused for another failure.
+    pub id: i64,
+    /// The source's name in the config.
+    pub source: String,
+    /// The exact request, auth masked.
+    pub planned: PlannedAction,
+    pub error: ActionError,
+    /// When it failed.
+    pub at: Timestamp,
+    /// The OS user that ran it ([`current_user`]).
+    pub by: String,
+}
+
+/// The persistence boundary for alert states and failed actions. Small on
+/// purpose: every backend implements exactly this.
 pub trait StateStore: Send + Sync {
     /// Every stored state with who set it and when.
     fn alert_state_records(&self) -> Result<BTreeMap<AlertId, StoredAlertState>, StoreError>;
@@ -53,6 +72,39 @@ pub trait StateStore: Send + Sync {
 
     /// Forgets alerts resolved before `older_than`; returns how many.
     fn prune_resolved(&self, older_than: Timestamp) -> Result<usize, StoreError>;
+
+    /// Records a failure; returns its id. The auth is stored masked ("Bearer
+    /// ***") whatever the caller passed: no credential reaches the database.
+    fn add_failed_action(
+        &self,
+        source: &str,
+        planned: &PlannedAction,
+        error: &ActionError,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Every kept failure, oldest first. A row that no longer decodes (an
+    /// older format, a hand edit) is skipped with a warning, not an error.
+    fn failed_actions(&self) -> Result<Vec<StoredFailure>, StoreError>;
+
+    /// Forgets one (retried successfully, or discarded); true when it existed.
+    fn remove_failed_action(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// A retry of failure `id` failed again with `error`: keeps it, with the
+    /// new error, time and user, and returns the id it is now kept under.
+    /// Backends keep `id` (the default removes and re-adds, which gives a new
+    /// id); if `id` was discarded meanwhile the failure is added afresh.
+    fn replace_failed_action(
+        &self,
+        id: i64,
+        source: &str,
+        planned: &PlannedAction,
+        error: &ActionError,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.remove_failed_action(id)?;
+        self.add_failed_action(source, planned, error, at)
+    }
 }
 
 /// Who is acting, for the record: $USER, else $LOGNAME, else "unknown".

@@ -22,6 +22,19 @@ const MIGRATIONS: &[&str] = &[
         changed_by   TEXT NOT NULL
     ) STRICT;
     CREATE INDEX alert_states_resolved ON alert_states (state, state_at_s) WHERE state = 'resolved';",
+    // 2: failed actions kept for a person to retry or discard. The request
+    // and the error are JSON (the types evolve; an old row that no longer
+    // decodes is skipped, not fatal). AUTOINCREMENT: an id shown to people as
+    // #N is never reused for another action after it is removed.
+    "CREATE TABLE failed_actions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        source      TEXT NOT NULL,
+        planned     TEXT NOT NULL,
+        error       TEXT NOT NULL,
+        failed_at_s  INTEGER NOT NULL,
+        failed_at_ns INTEGER NOT NULL,
+        failed_by   TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -9,7 +9,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, Row, params};
 
-use super::{StateStore, StoreError, StoredAlertState, current_user, schema};
+use super::{StateStore, StoreError, StoredAlertState, StoredFailure, current_user, failed, schema};
+use crate::actions::{ActionError, PlannedAction};
 use crate::model::{AlertId, AlertState};
 
 /// The database file name inside the data folder.
@@ -273,6 +274,35 @@ impl StateStore for Store {
                 params![older_than.as_second(), older_than.subsec_nanosecond()],
             )
             .map_err(self.err("pruning resolved alerts"))
+    }
+
+    fn add_failed_action(
+        &self,
+        source: &str,
+        planned: &PlannedAction,
+        error: &ActionError,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        failed::add(&self.conn(), &self.path, &self.user, source, planned, error, at)
+    }
+
+    fn failed_actions(&self) -> Result<Vec<StoredFailure>, StoreError> {
+        failed::list(&self.conn(), &self.path)
+    }
+
+    fn remove_failed_action(&self, id: i64) -> Result<bool, StoreError> {
+        failed::remove(&self.conn(), &self.path, id)
+    }
+
+    fn replace_failed_action(
+        &self,
+        id: i64,
+        source: &str,
+        planned: &PlannedAction,
+        error: &ActionError,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        failed::replace(&self.conn(), &self.path, &self.user, id, source, planned, error, at)
     }
 }
 

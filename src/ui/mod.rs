@@ -7,6 +7,7 @@ pub mod help;
 pub mod layout;
 pub mod overlays;
 pub mod panes;
+pub mod queued;
 pub mod theme;
 pub mod widgets;
 
@@ -37,6 +38,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Screen::SourceDetail(i) => detail::render(model, *i, frame, body, &theme),
         Screen::CampaignDetail { source, id } => campaign::render(model, *source, id, frame, body, &theme),
         Screen::AlertDetail { id } => alert::render(model, id, frame, body, &theme),
+        Screen::PostDetail { source, id } => queued::render_post(model, *source, *id, frame, body, &theme),
+        Screen::TaskDetail { source, id } => queued::render_task(model, *source, id, frame, body, &theme),
+        Screen::FailedDetail { id } => queued::render_failed(model, *id, frame, body, &theme),
         Screen::Grid if model.zoomed => panes::render(model, model.focus, frame, body, &theme),
         Screen::Grid => {
             for (pane, rect) in Pane::ALL.iter().zip(layout::grid(body)) {

@@ -150,25 +150,39 @@ fn action_menu(menu: &ActionMenu, frame: &mut Frame, area: Rect, theme: &Theme) 
 }
 
 fn time_prompt(model: &Model, prompt: &TimePrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let kind = model
+        .sources
+        .get(prompt.source)
+        .map_or(crate::model::SourceKind::Http, |s| s.kind);
+    let target = truncate(&prompt.target_name, 50);
+    let question = match prompt.action {
+        "postpone" => format!("When is {target} due now?"),
+        "reschedule" => format!("When should {target} publish?"),
+        _ => format!("When should {target} go out?"),
+    };
     let mut lines = vec![
-        Line::from(format!("When should {} go out?", truncate(&prompt.target_name, 50))),
+        Line::from(question),
         Line::from(Span::styled(
             "e.g. 2026-11-23 09:00 · 09:00 · tomorrow 09:00 · +2h (local time)",
             theme.dim,
         )),
-        Line::from(Span::styled(
+    ];
+    if kind == crate::model::SourceKind::Mailchimp {
+        lines.push(Line::from(Span::styled(
             "Mailchimp sends on quarter hours: the time is rounded",
             theme.dim,
-        )),
+        )));
+    }
+    lines.extend([
         Line::from(""),
         Line::from(vec![
             Span::styled("> ", theme.key),
             Span::raw(prompt.input.clone()),
             Span::styled("█", theme.key),
         ]),
-    ];
+    ]);
     let parsed = crate::actions::time::parse_when(&prompt.input, model.now, &model.tz)
-        .and_then(|t| crate::actions::time::schedule_time(t, model.now));
+        .and_then(|t| crate::actions::time::action_time(kind, t, model.now));
     match (&prompt.error, parsed) {
         (Some(e), _) => lines.push(Line::from(Span::styled(e.clone(), theme.warn))),
         (None, Ok(t)) if !prompt.input.trim().is_empty() => {

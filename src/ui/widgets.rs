@@ -86,27 +86,44 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
         Some(Overlay::ConfirmBatch(_)) => return vec![("y", "send"), ("n", "cancel")],
         None => {}
     }
-    if model.pipeline.editing_filter || model.alerts.editing_filter {
+    if model.pipeline.editing_filter || model.alerts.editing_filter || model.tasks.editing_filter {
         return vec![("Enter", "keep filter"), ("Esc", "clear filter")];
     }
     let grid = model.screen == Screen::Grid;
     let applies = |scope: Scope| match scope {
         Scope::Global => true,
         Scope::List => true,
-        Scope::Pipeline => grid && model.focus == Pane::Pipeline,
+        Scope::Sortable => grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks),
         Scope::Alerts => matches!(model.screen, Screen::AlertDetail { .. }) || (grid && model.focus == Pane::Alerts),
+        Scope::Linkable => {
+            matches!(
+                model.screen,
+                Screen::AlertDetail { .. } | Screen::PostDetail { .. } | Screen::TaskDetail { .. }
+            ) || (grid && matches!(model.focus, Pane::Alerts | Pane::Tasks))
+        }
         Scope::Actionable => {
-            matches!(model.screen, Screen::CampaignDetail { .. })
-                || (grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks))
+            matches!(
+                model.screen,
+                Screen::CampaignDetail { .. }
+                    | Screen::PostDetail { .. }
+                    | Screen::TaskDetail { .. }
+                    | Screen::FailedDetail { .. }
+            ) || (grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks))
         }
     };
     let shown = |keys: &str| match keys {
         // Kept out of the bar for room; the help lists them.
         "Shift-Tab" | "g G" | "1-4" => false,
-        "Enter" => grid && matches!(model.focus, Pane::Health | Pane::Pipeline | Pane::Alerts),
+        "Enter" => grid,
         "z" => grid,
-        "/" => grid && matches!(model.focus, Pane::Pipeline | Pane::Alerts),
-        "Esc" => !grid || model.zoomed || !model.pipeline.filter.is_empty() || !model.alerts.filter.is_empty(),
+        "/" => grid && matches!(model.focus, Pane::Pipeline | Pane::Alerts | Pane::Tasks),
+        "Esc" => {
+            !grid
+                || model.zoomed
+                || !model.pipeline.filter.is_empty()
+                || !model.alerts.filter.is_empty()
+                || !model.tasks.filter.is_empty()
+        }
         _ => true,
     };
     let mut keys: Vec<(&str, &str)> = bindings()
@@ -121,7 +138,13 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
             .filter(|(k, _)| k.starts_with('↑'))
             .for_each(|e| e.1 = "source");
     }
-    if let Screen::CampaignDetail { .. } = model.screen {
+    if matches!(
+        model.screen,
+        Screen::CampaignDetail { .. }
+            | Screen::PostDetail { .. }
+            | Screen::TaskDetail { .. }
+            | Screen::FailedDetail { .. }
+    ) {
         keys.retain(|(k, _)| !k.starts_with('↑'));
     }
     keys

@@ -306,3 +306,191 @@ pub fn alerts_model() -> Model {
     model.focus = mops::app::Pane::Alerts;
     model
 }
+
+/// As `healthy_model`, with the CMS's posts and the CRM's tasks loaded (one
+/// of each queue) and one failed action waiting for a person.
+pub fn tasks_model() -> Model {
+    use std::sync::Arc;
+
+    use mops::actions::{ActionError, PlannedAction};
+    use mops::app::model::FailedAction;
+    use mops::http::Method;
+    use mops::model::{
+        Author, ContentData, CrmData, CrmTask, Owner, Post, PostStatus, PostType, TaskPriority, TaskStatus,
+    };
+    use mops::sources::SourceData;
+
+    const H: i64 = 3600;
+    const D: i64 = 86_400;
+    let mut model = healthy_model();
+    let now = model.now;
+    let ago = |secs: i64| now - jiff::SignedDuration::from_secs(secs);
+    let ahead = |secs: i64| now + jiff::SignedDuration::from_secs(secs);
+    let post = |id: u64, kind: PostType, title: &str, status: PostStatus, date: Option<Timestamp>, modified| Post {
+        id,
+        kind,
+        title: title.to_string(),
+        status,
+        date,
+        modified: Some(modified),
+        slug: title.to_lowercase().replace(' ', "-"),
+        link: Some(format!("http://127.0.0.1:4010/wordpress/?p={id}")),
+        author_id: Some(if id.is_multiple_of(2) { 2 } else { 3 }),
+    };
+    let mut content = ContentData {
+        site_name: Some("Acme Blog".into()),
+        site_url: Some("http://127.0.0.1:4010/wordpress".into()),
+        ..ContentData::default()
+    };
+    for (id, name) in [(2, "Ann Lee"), (3, "Raj Patel")] {
+        content.authors.insert(
+            id,
+            Author {
+                id,
+                name: name.into(),
+                slug: name.to_lowercase().replace(' ', "-"),
+            },
+        );
+    }
+    for p in [
+        post(
+            101,
+            PostType::Post,
+            "Black Friday teaser: 48 hours of deals",
+            PostStatus::Future,
+            Some(ago(3 * H)),
+            ago(2 * D),
+        ),
+        post(
+            102,
+            PostType::Post,
+            "Q4 Playbook – Part 2",
+            PostStatus::Pending,
+            None,
+            ago(6 * D),
+        ),
+        post(
+            103,
+            PostType::Page,
+            "Pricing",
+            PostStatus::Pending,
+            None,
+            ago(D + 4 * H),
+        ),
+        post(
+            104,
+            PostType::Post,
+            "Holiday gift guide",
+            PostStatus::Future,
+            Some(ahead(2 * D + 5 * H)),
+            ago(D),
+        ),
+        post(
+            105,
+            PostType::Post,
+            "Ops & Analytics roundup",
+            PostStatus::Future,
+            Some(ahead(5 * H)),
+            ago(D),
+        ),
+        post(
+            106,
+            PostType::Post,
+            "Untitled idea about webinars",
+            PostStatus::Draft,
+            None,
+            ago(95 * D),
+        ),
+        post(
+            107,
+            PostType::Post,
+            "Customer story: Globex",
+            PostStatus::Draft,
+            None,
+            ago(2 * D),
+        ),
+    ] {
+        content.posts.insert(p.id, p);
+    }
+    model.sources[2].data = Some((SourceData::Content(Arc::new(content)), now));
+
+    let task = |id: &str, subject: &str, due: Timestamp, owner: Option<&str>, priority| CrmTask {
+        id: id.to_string(),
+        subject: subject.to_string(),
+        body: Some("<p>Ask about the <b>renewal</b> terms.</p>".into()),
+        status: TaskStatus::NotStarted,
+        priority,
+        task_type: Some("CALL".into()),
+        due: Some(due),
+        owner_id: owner.map(str::to_string),
+        modified: Some(ago(3 * D)),
+    };
+    let owner = |id: &str, first: &str, last: &str| Owner {
+        id: id.to_string(),
+        email: Some(format!("{}@acme.example", first.to_lowercase())),
+        first_name: Some(first.to_string()),
+        last_name: Some(last.to_string()),
+        archived: false,
+    };
+    let crm = CrmData {
+        owners: vec![owner("501", "Dana", "Kim"), owner("502", "Eli", "Novak")],
+        tasks: vec![
+            task(
+                "9001",
+                "Call back Globex about renewal",
+                ago(2 * D),
+                Some("501"),
+                Some(TaskPriority::High),
+            ),
+            task(
+                "9002",
+                "Send the Initech contract",
+                ago(3 * H),
+                None,
+                Some(TaskPriority::Medium),
+            ),
+            task("9003", "Prep the Umbrella QBR deck", ahead(H + 1800), Some("502"), None),
+            task(
+                "9004",
+                "Plan the Q1 nurture",
+                ahead(5 * D),
+                Some("502"),
+                Some(TaskPriority::Low),
+            ),
+        ],
+        ..CrmData::default()
+    };
+    model.sources[1].data = Some((SourceData::Crm(Arc::new(crm)), now));
+
+    let planned = PlannedAction {
+        source: "hubspot".into(),
+        action: "complete".into(),
+        target_id: "9010".into(),
+        target_name: "Email Hooli the proposal".into(),
+        method: Method::PATCH,
+        url: url::Url::parse("https://api.hubapi.com/crm/v3/objects/tasks/9010").expect("url"),
+        body: Some(serde_json::json!({"properties": {"hs_task_status": "COMPLETED"}})),
+        auth: "Bearer ***".into(),
+        irreversible: false,
+        effect: "Marks 'Email Hooli the proposal' completed".into(),
+    };
+    model.failed.push(FailedAction {
+        id: 1,
+        stored: Some(3),
+        source: 1,
+        planned,
+        error: ActionError {
+            message: "complete failed: HTTP 429: You have reached your ten_secondly_rolling limit.".into(),
+            http_status: Some(429),
+            vendor: Some(VendorError {
+                code: Some("RATE_LIMITS".into()),
+                message: "You have reached your ten_secondly_rolling limit.".into(),
+            }),
+            request_id: Some("0c4e2a8b-71d2-4b9e-a1f0-5e3d2c1b0a99".into()),
+            duration: Duration::from_millis(180),
+        },
+        at: ago(20 * 60),
+    });
+    model.next_action_id = 2;
+    model
+}

@@ -1,11 +1,12 @@
-//! `[quality]`: the staleness age and per-rule switches and severities.
+//! `[quality]`: the staleness age and per-rule switches and severities;
+//! `[queues]`: the ages that put content into the task queues.
 
 use toml::de::DeValue;
 
 use super::{Entry, Validator, Value, backticked, entries, found};
-use crate::config::QualityConfig;
 use crate::config::age::parse_age;
-use crate::config::schema::{self, QUALITY_KEYS, RULE_KEYS};
+use crate::config::schema::{self, QUALITY_KEYS, QUEUES_KEYS, RULE_KEYS};
+use crate::config::{QualityConfig, QueuesConfig};
 use crate::model::{Rule, Severity};
 
 const SEVERITIES: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Critical];
@@ -33,6 +34,33 @@ impl Validator<'_> {
             }
         }
         quality
+    }
+
+    pub(super) fn queues(&mut self, value: &Value<'_>) -> QueuesConfig {
+        let mut queues = QueuesConfig::default();
+        let DeValue::Table(table) = value.get_ref() else {
+            self.push(
+                value.span().start,
+                "queues",
+                format!("expected a [queues] table, found {}", found(value.get_ref())),
+            );
+            return queues;
+        };
+        for e in entries(table) {
+            let field = format!("queues.{}", e.key);
+            let slot = match e.key {
+                "stale_draft_after" => &mut queues.stale_draft_after,
+                "scheduled_within" => &mut queues.scheduled_within,
+                _ => {
+                    self.unknown_key(&e, field, QUEUES_KEYS, "[queues]");
+                    continue;
+                }
+            };
+            if let Some(age) = self.age(&field, e.value) {
+                *slot = age;
+            }
+        }
+        queues
     }
 
     fn age(&mut self, field: &str, value: &Value<'_>) -> Option<std::time::Duration> {

@@ -1,5 +1,6 @@
 //! The CRM endpoints: objects (list, read, search, update, batch update,
-//! merge), owners, deal pipelines and account details.
+//! merge) for contacts, deals and tasks, owners, deal pipelines and account
+//! details.
 
 use std::collections::HashSet;
 use std::sync::{Arc, PoisonError, RwLockReadGuard, RwLockWriteGuard};
@@ -12,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::records::{Changes, HubspotData, MergeError, Objects, PropertyError, Record, hubspot_time};
+use super::records::{
+    CONTACT, Changes, HubspotData, MergeError, Objects, PropertyError, Record, TASK_COMPLETION_DATE, hubspot_time,
+};
 use super::search::{MAX_RESULTS, SearchRequest};
 use super::{error, error_with};
 use crate::sandbox::AppState;
@@ -28,6 +31,7 @@ const OWNERS_MAX_LIMIT: usize = 500;
 pub(crate) enum ObjectType {
     Contacts,
     Deals,
+    Tasks,
 }
 
 impl ObjectType {
@@ -35,6 +39,7 @@ impl ObjectType {
         match self {
             ObjectType::Contacts => "contacts",
             ObjectType::Deals => "deals",
+            ObjectType::Tasks => "tasks",
         }
     }
 
@@ -42,6 +47,15 @@ impl ObjectType {
         match self {
             ObjectType::Contacts => &data.contacts,
             ObjectType::Deals => &data.deals,
+            ObjectType::Tasks => &data.tasks,
+        }
+    }
+
+    fn of_mut(self, data: &mut HubspotData) -> &mut Objects {
+        match self {
+            ObjectType::Contacts => &mut data.contacts,
+            ObjectType::Deals => &mut data.deals,
+            ObjectType::Tasks => &mut data.tasks,
         }
     }
 }
@@ -203,6 +217,11 @@ pub(crate) async fn list_deals(state: State<Arc<AppState>>, query: RawQuery) -> 
     list(state, query, ObjectType::Deals)
 }
 
+/// `GET /crm/v3/objects/tasks?limit&after&properties&archived`.
+pub(crate) async fn list_tasks(state: State<Arc<AppState>>, query: RawQuery) -> Response {
+    list(state, query, ObjectType::Tasks)
+}
+
 fn list(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery, which: ObjectType) -> Response {
     let params = match ListParams::parse(query.as_deref().unwrap_or("")) {
         Ok(params) => params,
@@ -246,6 +265,11 @@ pub(crate) async fn get_deal(state: State<Arc<AppState>>, id: Path<String>, quer
     get_one(state, id, query, ObjectType::Deals)
 }
 
+/// `GET /crm/v3/objects/tasks/{id}?properties&archived`.
+pub(crate) async fn get_task(state: State<Arc<AppState>>, id: Path<String>, query: RawQuery) -> Response {
+    get_one(state, id, query, ObjectType::Tasks)
+}
+
 fn get_one(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -280,6 +304,11 @@ pub(crate) async fn search_contacts(state: State<Arc<AppState>>, bytes: Bytes) -
 /// `POST /crm/v3/objects/deals/search`.
 pub(crate) async fn search_deals(state: State<Arc<AppState>>, bytes: Bytes) -> Response {
     search(state, bytes, ObjectType::Deals)
+}
+
+/// `POST /crm/v3/objects/tasks/search`.
+pub(crate) async fn search_tasks(state: State<Arc<AppState>>, bytes: Bytes) -> Response {
+    search(state, bytes, ObjectType::Tasks)
 }
 
 fn search(State(state): State<Arc<AppState>>, bytes: Bytes, which: ObjectType) -> Response {
@@ -356,29 +385,43 @@ fn changed_names(changes: &Changes) -> Vec<String> {
 }
 
 /// `PATCH /crm/v3/objects/contacts/{id}` with `{"properties": {...}}`.
-pub(crate) async fn patch_contact(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Response {
+pub(crate) async fn patch_contact(state: State<Arc<AppState>>, id: Path<String>, bytes: Bytes) -> Response {
+    patch(state, id, bytes, ObjectType::Contacts)
+}
+
+/// `PATCH /crm/v3/objects/tasks/{id}` with `{"properties": {...}}`.
+pub(crate) async fn patch_task(state: State<Arc<AppState>>, id: Path<String>, bytes: Bytes) -> Response {
+    patch(state, id, bytes, ObjectType::Tasks)
+}
+
+/// Validates the whole change first (any refused value refuses all of it),
+/// then applies it; answers with the changed properties and the ones
+/// HubSpot always sends.
+fn patch(State(state): State<Arc<AppState>>, Path(id): Path<String>, bytes: Bytes, which: ObjectType) -> Response {
     let input: PropertiesInput = match body(&bytes) {
         Ok(input) => input,
         Err(message) => return validation(&message),
     };
     let mut data = write(&state);
-    let Some(number) = id.parse::<u64>().ok().filter(|n| data.contacts.live(*n).is_some()) else {
+    let Some(number) = id.parse::<u64>().ok().filter(|n| which.of(&data).live(*n).is_some()) else {
         return object_not_found(&id);
     };
-    let changes = match data.validate_contact(&input.properties) {
+    let schema = which.of(&data).schema;
+    let changes = match data.validate(schema, &input.properties) {
         Ok(changes) => changes,
         Err(errors) => return invalid_properties(&errors),
     };
-    let names = changed_names(&changes);
+    let mut names = changed_names(&changes);
+    // A status change moves the completion date HubSpot keeps beside it.
+    if names.iter().any(|n| n == "hs_task_status") {
+        names.push(TASK_COMPLETION_DATE.to_owned());
+    }
     let now = now();
-    match data.update_contact(number, &changes, &now) {
+    let objects = which.of_mut(&mut data);
+    match objects.update(number, &changes, &now) {
         Some(record) => {
             let record = record.clone();
-            Json(record_json(&data.contacts, &record, &names, false)).into_response()
+            Json(record_json(objects, &record, &names, false)).into_response()
         }
         None => object_not_found(&id),
     }
@@ -424,7 +467,7 @@ pub(crate) async fn batch_update_contacts(State(state): State<Arc<AppState>>, by
     let mut data = write(&state);
     let mut planned = Vec::with_capacity(ids.len());
     for item in &input.inputs {
-        match data.validate_contact(&item.properties) {
+        match data.validate(&CONTACT, &item.properties) {
             Ok(changes) => planned.push(changes),
             Err(errors) => return invalid_properties(&errors),
         }
@@ -436,7 +479,7 @@ pub(crate) async fn batch_update_contacts(State(state): State<Arc<AppState>>, by
         let updated = id
             .parse::<u64>()
             .ok()
-            .and_then(|n| data.update_contact(n, changes, &started).cloned());
+            .and_then(|n| data.contacts.update(n, changes, &started).cloned());
         match updated {
             Some(record) => results.push(record_json(&data.contacts, &record, &names, false)),
             None => missing.push(id.clone()),

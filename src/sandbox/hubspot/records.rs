@@ -1,5 +1,5 @@
-//! The portal's mutable CRM records: contacts and deals with their property
-//! schemas, owners, deal pipelines, and the writes (update, merge).
+//! The portal's mutable CRM records: contacts, deals and tasks with their
+//! property schemas, owners, deal pipelines, and the writes (update, merge).
 //!
 //! Everything here is synchronous and clock-free: handlers pass the time in.
 
@@ -48,7 +48,7 @@ const fn read_only(name: &'static str, kind: Kind) -> PropertyDef {
 /// An object type's properties and what HubSpot returns by default.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Schema {
-    /// HubSpot's name in messages: `CONTACT`, `DEAL`.
+    /// HubSpot's name in messages: `CONTACT`, `DEAL`, `TASK`.
     pub(crate) object: &'static str,
     pub(crate) properties: &'static [PropertyDef],
     /// Returned when a request names no properties.
@@ -57,6 +57,8 @@ pub(crate) struct Schema {
     pub(crate) always: &'static [&'static str],
     /// Whether the legacy `lastmodifieddate` mirrors `hs_lastmodifieddate`.
     pub(crate) legacy_modified: bool,
+    /// What a search's free-text `query` looks in.
+    pub(crate) searchable: &'static [&'static str],
 }
 
 impl Schema {
@@ -104,6 +106,7 @@ pub(crate) static CONTACT: Schema = Schema {
     ],
     always: &["createdate", "hs_object_id", "lastmodifieddate"],
     legacy_modified: true,
+    searchable: &["email", "firstname", "lastname", "company"],
 };
 
 pub(crate) static DEAL: Schema = Schema {
@@ -131,6 +134,40 @@ pub(crate) static DEAL: Schema = Schema {
     ],
     always: &["createdate", "hs_lastmodifieddate", "hs_object_id"],
     legacy_modified: false,
+    searchable: &["dealname"],
+};
+
+/// `hs_task_status`: the API documents NOT_STARTED and COMPLETED, the UI
+/// sets the other three.
+pub(crate) const TASK_STATUSES: &[&str] = &["NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED", "COMPLETED"];
+pub(crate) const TASK_COMPLETED: &str = "COMPLETED";
+/// `hs_task_priority`; portals created lately also offer NONE.
+pub(crate) const TASK_PRIORITIES: &[&str] = &["NONE", "LOW", "MEDIUM", "HIGH"];
+pub(crate) const TASK_TYPES: &[&str] = &["EMAIL", "CALL", "TODO"];
+/// Set by HubSpot when a task's status becomes COMPLETED, cleared when it
+/// stops being so.
+pub(crate) const TASK_COMPLETION_DATE: &str = "hs_task_completion_date";
+
+pub(crate) static TASK: Schema = Schema {
+    object: "TASK",
+    properties: &[
+        prop("hs_task_subject", Kind::Text),
+        prop("hs_task_body", Kind::Text),
+        prop("hs_task_status", Kind::Enum(TASK_STATUSES)),
+        prop("hs_task_priority", Kind::Enum(TASK_PRIORITIES)),
+        prop("hs_task_type", Kind::Enum(TASK_TYPES)),
+        prop("hs_timestamp", Kind::DateTime),
+        prop("hubspot_owner_id", Kind::Owner),
+        read_only("hs_object_id", Kind::Number),
+        read_only("hs_createdate", Kind::DateTime),
+        read_only("hs_lastmodifieddate", Kind::DateTime),
+        read_only(TASK_COMPLETION_DATE, Kind::DateTime),
+    ],
+    // Engagements answer with only these unless properties are named.
+    defaults: &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    always: &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    legacy_modified: false,
+    searchable: &["hs_task_subject", "hs_task_body"],
 };
 
 /// One CRM object. `hs_object_id`, `createdate` and the modified dates are
@@ -155,7 +192,7 @@ impl Record {
     pub(crate) fn value(&self, name: &str) -> Option<Cow<'_, str>> {
         match name {
             "hs_object_id" => Some(Cow::Owned(self.id.to_string())),
-            "createdate" => Some(Cow::Borrowed(&self.created)),
+            "createdate" | "hs_createdate" => Some(Cow::Borrowed(&self.created)),
             "hs_lastmodifieddate" | "lastmodifieddate" => Some(Cow::Borrowed(&self.modified)),
             "hs_merged_object_ids" if !self.merged_ids.is_empty() => {
                 let ids: Vec<String> = self.merged_ids.iter().map(u64::to_string).collect();
@@ -188,6 +225,33 @@ impl Objects {
     /// A record that is not archived.
     pub(crate) fn live(&self, id: u64) -> Option<&Record> {
         self.records.get(&id).filter(|r| !r.archived)
+    }
+
+    /// Applies validated changes to a live record; `None` when there is none.
+    /// A task's completion date follows its status, as HubSpot keeps it.
+    pub(crate) fn update(&mut self, id: u64, changes: &Changes, now: &str) -> Option<&Record> {
+        let tracks_completion = self.schema.property(TASK_COMPLETION_DATE).is_some();
+        let record = self.records.get_mut(&id).filter(|r| !r.archived)?;
+        let was_completed = record.get("hs_task_status") == Some(TASK_COMPLETED);
+        for (name, value) in changes {
+            match value {
+                Some(v) => record.properties.insert(name, v.clone()),
+                None => record.properties.remove(name),
+            };
+        }
+        if tracks_completion {
+            match (was_completed, record.get("hs_task_status") == Some(TASK_COMPLETED)) {
+                (false, true) => {
+                    record.properties.insert(TASK_COMPLETION_DATE, now.to_owned());
+                }
+                (_, false) => {
+                    record.properties.remove(TASK_COMPLETION_DATE);
+                }
+                (true, true) => {}
+            }
+        }
+        record.modified = now.to_owned();
+        Some(record)
     }
 }
 
@@ -224,6 +288,7 @@ pub(crate) struct HubspotData {
     pub(crate) portal_id: u64,
     pub(crate) contacts: Objects,
     pub(crate) deals: Objects,
+    pub(crate) tasks: Objects,
     pub(crate) owners: Vec<Owner>,
     pub(crate) pipelines: Vec<Pipeline>,
 }
@@ -232,7 +297,8 @@ pub(crate) struct HubspotData {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PropertyError {
     pub(crate) name: String,
-    /// PROPERTY_DOESNT_EXIST, READ_ONLY_VALUE, INVALID_OPTION, INVALID_OWNER_ID, ...
+    /// PROPERTY_DOESNT_EXIST, READ_ONLY_VALUE, INVALID_OPTION, INVALID_OWNER_ID,
+    /// INVALID_LONG (an unreadable date-time), ...
     pub(crate) code: &'static str,
     pub(crate) message: String,
 }
@@ -248,11 +314,13 @@ pub(crate) enum MergeError {
 }
 
 impl HubspotData {
-    /// Checks a `{"properties": {...}}` map against the contact schema.
-    /// HubSpot accepts strings (and numbers or booleans, as their text);
-    /// an empty string or null clears the property.
-    pub(crate) fn validate_contact(
+    /// Checks a `{"properties": {...}}` map against `schema`. HubSpot
+    /// accepts strings (and numbers or booleans, as their text); an empty
+    /// string or null clears the property. Date-times are stored in
+    /// HubSpot's own format, whichever accepted form they came in.
+    pub(crate) fn validate(
         &self,
+        schema: &'static Schema,
         properties: &serde_json::Map<String, Value>,
     ) -> Result<Changes, Vec<PropertyError>> {
         let mut changes = Vec::with_capacity(properties.len());
@@ -273,8 +341,8 @@ impl HubspotData {
                     continue;
                 }
             };
-            match self.check_property(&CONTACT, name, text.as_deref()) {
-                Ok(def) => changes.push((def.name, text)),
+            match self.check_property(schema, name, text) {
+                Ok(change) => changes.push(change),
                 Err(e) => errors.push(e),
             }
         }
@@ -283,10 +351,10 @@ impl HubspotData {
 
     fn check_property(
         &self,
-        schema: &Schema,
+        schema: &'static Schema,
         name: &str,
-        value: Option<&str>,
-    ) -> Result<&'static PropertyDef, PropertyError> {
+        value: Option<String>,
+    ) -> Result<(&'static str, Option<String>), PropertyError> {
         let error = |code, message: String| PropertyError {
             name: name.to_owned(),
             code,
@@ -305,10 +373,10 @@ impl HubspotData {
             ));
         }
         let Some(value) = value else {
-            return Ok(def);
+            return Ok((def.name, None));
         };
         match def.kind {
-            Kind::Enum(options) if !options.contains(&value) => Err(error(
+            Kind::Enum(options) if !options.contains(&value.as_str()) => Err(error(
                 "INVALID_OPTION",
                 format!("{value} was not one of the allowed options: {}", options.join(", ")),
             )),
@@ -322,21 +390,18 @@ impl HubspotData {
             Kind::Owner if !self.owners.iter().any(|o| o.id == value && !o.archived) => {
                 Err(error("INVALID_OWNER_ID", format!("{value} is not a valid owner id")))
             }
-            _ => Ok(def),
+            Kind::DateTime => match parse_datetime(&value) {
+                Some(ms) => Ok((def.name, Some(hubspot_time(ms)))),
+                None => Err(error(
+                    "INVALID_LONG",
+                    format!(
+                        "{value} was not a valid long. Use epoch milliseconds or an ISO 8601 date-time \
+                         (2024-03-14T09:21:33Z)."
+                    ),
+                )),
+            },
+            _ => Ok((def.name, Some(value))),
         }
-    }
-
-    /// Applies validated changes to a live contact; `None` when there is none.
-    pub(crate) fn update_contact(&mut self, id: u64, changes: &Changes, now: &str) -> Option<&Record> {
-        let record = self.contacts.records.get_mut(&id).filter(|r| !r.archived)?;
-        for (name, value) in changes {
-            match value {
-                Some(v) => record.properties.insert(name, v.clone()),
-                None => record.properties.remove(name),
-            };
-        }
-        record.modified = now.to_owned();
-        Some(record)
     }
 
     /// Merges `secondary` into `primary`: the primary keeps its values and
@@ -377,6 +442,30 @@ impl HubspotData {
     }
 }
 
+/// A date-time as HubSpot takes one, in epoch milliseconds: milliseconds
+/// since the epoch, an ISO 8601 instant with an offset, or a bare date
+/// (its midnight, UTC).
+pub(crate) fn parse_datetime(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        return Some(ms);
+    }
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_millisecond());
+    }
+    // Only a bare date: jiff would also take a zone-less date-time's day.
+    if text.contains(['T', 't', ' ']) {
+        return None;
+    }
+    let date: jiff::civil::Date = text.parse().ok()?;
+    Some(
+        date.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_millisecond(),
+    )
+}
+
 /// HubSpot's format: RFC 3339 UTC with milliseconds, `2024-03-14T09:21:33.123Z`.
 /// Fixed width for years 1000-9999, so these strings sort chronologically.
 pub(crate) fn hubspot_time(ms: i64) -> String {
@@ -389,6 +478,21 @@ pub(crate) fn hubspot_time(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datetimes_take_milliseconds_instants_and_dates() {
+        for text in [
+            "1672531200000",
+            "2023-01-01T00:00:00Z",
+            "2023-01-01T01:00:00+01:00",
+            "2023-01-01",
+        ] {
+            assert_eq!(parse_datetime(text), Some(1_672_531_200_000), "{text}");
+        }
+        for text in ["tomorrow", "2023-13-01", "", "2023-01-01T00:00:00"] {
+            assert_eq!(parse_datetime(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn times_are_fixed_width_and_sortable() {

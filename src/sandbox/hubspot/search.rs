@@ -1,4 +1,5 @@
-//! `POST /crm/v3/objects/{type}/search`: the request body, filters and sorts.
+//! `POST /crm/v3/objects/{type}/search` for every object type: the request
+//! body, filters and sorts, checked against the type's schema.
 //!
 //! Filter groups are ORed, filters inside a group ANDed. Comparisons follow
 //! the property's kind: numbers as numbers, dates as instants (a filter value
@@ -10,7 +11,7 @@ use std::cmp::Ordering;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::records::{Kind, Objects, Record, Schema, hubspot_time};
+use super::records::{Kind, Objects, Record, Schema, hubspot_time, parse_datetime};
 
 /// HubSpot's limits on one search request.
 pub(crate) const MAX_LIMIT: usize = 200;
@@ -249,18 +250,8 @@ fn normalise(kind: Kind, value: &Value) -> Option<String> {
     };
     match kind {
         Kind::Number => text.parse::<f64>().ok().map(|_| text),
-        Kind::DateTime => {
-            if let Ok(ms) = text.parse::<i64>() {
-                return Some(hubspot_time(ms));
-            }
-            if let Ok(t) = text.parse::<jiff::Timestamp>() {
-                return Some(hubspot_time(t.as_millisecond()));
-            }
-            // A bare date means its midnight, UTC.
-            let date: jiff::civil::Date = text.parse().ok()?;
-            let t = date.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
-            Some(hubspot_time(t.as_millisecond()))
-        }
+        // A bare date means its midnight, UTC.
+        Kind::DateTime => parse_datetime(&text).map(hubspot_time),
         _ => Some(text.to_lowercase()),
     }
 }
@@ -332,9 +323,9 @@ fn glob(text: &str, pattern: &str) -> bool {
 }
 
 impl Query {
-    fn matches(&self, record: &Record) -> bool {
+    fn matches(&self, schema: &Schema, record: &Record) -> bool {
         let groups = self.groups.is_empty() || self.groups.iter().any(|g| g.iter().all(|c| c.matches(record)));
-        groups && self.text.as_deref().is_none_or(|q| text_matches(record, q))
+        groups && self.text.as_deref().is_none_or(|q| text_matches(schema, record, q))
     }
 
     /// Runs over live records. Without a sort, matches come in id order,
@@ -343,7 +334,7 @@ impl Query {
         let mut matches: Vec<&Record> = objects
             .records
             .values()
-            .filter(|r| !r.archived && self.matches(r))
+            .filter(|r| !r.archived && self.matches(objects.schema, r))
             .collect();
         if let Some((name, kind, direction)) = self.sort {
             // Keys computed once per record, not once per comparison.
@@ -411,8 +402,10 @@ impl SortKey {
     }
 }
 
-fn text_matches(record: &Record, query: &str) -> bool {
-    ["email", "firstname", "lastname", "company", "dealname"]
+/// The free-text `query`: a substring of one of the type's searchable properties.
+fn text_matches(schema: &Schema, record: &Record, query: &str) -> bool {
+    schema
+        .searchable
         .iter()
         .filter_map(|p| record.get(p))
         .any(|v| v.to_lowercase().contains(query))

@@ -36,7 +36,12 @@
 //! - unicode emails ([`Planted::unicode_emails`], valid internationalised
 //!   addresses such as `zoë.müller@contoso.example`) and mixed-case emails
 //!   ([`Planted::mixed_case_emails`], unique once lowercased);
-//! - deals without an associated contact: [`Planted::deals_without_contacts`].
+//! - deals without an associated contact: [`Planted::deals_without_contacts`];
+//! - CRM tasks around the start: overdue, due later today, upcoming and
+//!   completed ones, one without an owner, and a memorable overdue task for
+//!   the demo ([`Planted::tasks_overdue`] and the rest; see [`task_seed`]).
+//!   Tasks draw from their own generator, split off after everything else,
+//!   so adding them left the contacts and deals of every seed unchanged.
 //!
 //! Times are offsets from `anchor` (the sandbox's start, rounded down to the
 //! hour). The first 100 contacts are never planted, so a probe of the first
@@ -45,11 +50,13 @@
 use std::collections::HashSet;
 
 use jiff::Timestamp;
-use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
 
-use super::records::{CONTACT, DEAL, HubspotData, Objects, Owner, Pipeline, Record, Stage, hubspot_time};
+use super::records::{CONTACT, DEAL, HubspotData, Objects, Owner, Pipeline, Record, Stage, TASK, hubspot_time};
+use super::task_seed;
+use crate::sandbox::data::floor_hour;
 use crate::sandbox::mailchimp::seed::KnownPerson;
 use crate::sandbox::mailchimp::store::MemberStatus;
 
@@ -92,6 +99,43 @@ pub struct Planted {
     pub deals_without_contacts: usize,
     pub owners: usize,
     pub archived_owners: usize,
+    /// CRM tasks, all live; open ones are every status but COMPLETED.
+    pub tasks: usize,
+    /// `tasks_overdue + tasks_due_today + tasks_upcoming`.
+    pub tasks_open: usize,
+    pub tasks_completed: usize,
+    /// Open and due 1 h to 20 days before the start (UTC).
+    pub tasks_overdue: usize,
+    /// Open and due after the start, before the next midnight UTC, for a
+    /// sandbox started before 23:00 UTC; [`Planted::tasks_due_today_at`]
+    /// gives the number for any start.
+    pub tasks_due_today: usize,
+    /// Open and due from the next midnight UTC on, within four weeks, for a
+    /// start before 23:00 UTC; see [`Planted::tasks_upcoming_at`].
+    pub tasks_upcoming: usize,
+    /// Open tasks without an owner (one overdue task).
+    pub tasks_unowned: usize,
+    /// The demo's overdue task, HIGH priority, about 27 h overdue.
+    pub demo_task_id: u64,
+    pub demo_task_subject: &'static str,
+}
+
+impl Planted {
+    /// [`Planted::tasks_due_today`] for a sandbox started at `start`: none
+    /// from 23:00 UTC, when less than an hour of the day is left.
+    pub fn tasks_due_today_at(&self, start: Timestamp) -> usize {
+        if task_seed::due_today_fits(floor_hour(start).as_millisecond()) {
+            self.tasks_due_today
+        } else {
+            0
+        }
+    }
+
+    /// [`Planted::tasks_upcoming`] for a sandbox started at `start`: the
+    /// tasks that do not fit in the day are due the next morning.
+    pub fn tasks_upcoming_at(&self, start: Timestamp) -> usize {
+        self.tasks_upcoming + self.tasks_due_today - self.tasks_due_today_at(start)
+    }
 }
 
 const PLANTED: Planted = Planted {
@@ -115,6 +159,15 @@ const PLANTED: Planted = Planted {
     deals_without_contacts: 18,
     owners: 7,
     archived_owners: 1,
+    tasks: task_seed::TASKS,
+    tasks_open: task_seed::OVERDUE + task_seed::DUE_TODAY + task_seed::UPCOMING,
+    tasks_completed: task_seed::COMPLETED,
+    tasks_overdue: task_seed::OVERDUE,
+    tasks_due_today: task_seed::DUE_TODAY,
+    tasks_upcoming: task_seed::UPCOMING,
+    tasks_unowned: task_seed::UNOWNED,
+    demo_task_id: task_seed::FIRST_TASK_ID,
+    demo_task_subject: task_seed::DEMO_TASK_SUBJECT,
 };
 
 /// The planted problems' counts, for tests and documentation.
@@ -272,11 +325,15 @@ pub(crate) fn generate(rng: &mut StdRng, anchor: Timestamp) -> Seeded {
             archived: o.archived,
         })
         .collect();
+    // Last, from a generator of their own: the draws above stay as they were.
+    let departed = OWNERS.iter().find(|o| o.archived).map(|o| o.id);
+    let tasks = task_seed::generate(&mut StdRng::from_rng(rng), anchor, ACTIVE_OWNER_IDS, departed);
     Seeded {
         data: HubspotData {
             portal_id,
             contacts: Objects::new(&CONTACT, contacts),
             deals: Objects::new(&DEAL, deals),
+            tasks: Objects::new(&TASK, tasks),
             owners,
             pipelines,
         },

@@ -1,13 +1,15 @@
 //! Contact actions: merge two contacts, assign an owner, set the lifecycle
 //! stage, opt a contact out of email. Planned into the exact request (pure)
-//! and sent once.
+//! and sent once. Task actions are planned in `tasks` and sent here too.
 
 use std::time::Instant;
 
+use jiff::Timestamp;
 use serde_json::{Value, json};
 use url::Url;
 
 use super::hubspot_error;
+use super::tasks;
 use super::wire::LIFECYCLE_STAGES;
 use crate::actions::{ActionArgs, ActionError, ActionSpec, ArgKind, Availability, Outcome, PlannedAction, Target};
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
@@ -39,7 +41,29 @@ const OPT_OUT: ActionSpec = ActionSpec {
     arg: ArgKind::None,
 };
 
-/// Every HubSpot action.
+const COMPLETE: ActionSpec = ActionSpec {
+    name: "complete",
+    summary: "mark the task completed",
+    irreversible: false,
+    arg: ArgKind::None,
+};
+const REASSIGN: ActionSpec = ActionSpec {
+    name: "reassign",
+    summary: "give the task to another owner",
+    irreversible: false,
+    arg: ArgKind::Owner,
+};
+const POSTPONE: ActionSpec = ActionSpec {
+    name: "postpone",
+    summary: "push the task's due date out",
+    irreversible: false,
+    arg: ArgKind::Time,
+};
+
+/// The actions on one CRM task.
+pub const TASK_ACTIONS: &[ActionSpec] = &[COMPLETE, REASSIGN, POSTPONE];
+
+/// Every HubSpot contact action (task actions are in [`TASK_ACTIONS`]).
 pub const ACTIONS: &[ActionSpec] = &[MERGE, ASSIGN_OWNER, SET_LIFECYCLE_STAGE, OPT_OUT];
 /// The actions on one contact.
 pub const CONTACT_ACTIONS: &[ActionSpec] = &[ASSIGN_OWNER, SET_LIFECYCLE_STAGE, OPT_OUT];
@@ -50,6 +74,8 @@ pub const MERGE_ACTIONS: &[ActionSpec] = &[MERGE];
 /// Arguments (the owner, the stage) are checked when planning.
 pub fn availability(action: &str, target: Target<'_>) -> Availability {
     let why = match (action, target) {
+        (_, Target::Task(task)) => return tasks::availability(action, task),
+        ("complete" | "reassign" | "postpone", _) => format!("{action} acts on one CRM task"),
         ("merge", Target::Merge { primary, secondary }) if primary.id == secondary.id => {
             "a contact cannot be merged with itself".to_owned()
         }
@@ -74,17 +100,21 @@ fn described(c: &Contact) -> String {
     }
 }
 
-/// The request `action` on `target` would send. Refuses, saying why, what
-/// the target's state or the arguments do not allow.
+/// The request `action` on `target` would send, given the time `now`.
+/// Refuses, saying why, what the target's state or the arguments do not allow.
 pub(super) fn plan(
     source: &str,
     base: &Url,
     action: &str,
     target: Target<'_>,
     args: &ActionArgs,
+    now: Timestamp,
 ) -> Result<PlannedAction, ActionError> {
-    let Some(spec) = ACTIONS.iter().find(|s| s.name == action) else {
-        let offered: Vec<&str> = ACTIONS.iter().map(|s| s.name).collect();
+    if let Target::Task(task) = target {
+        return tasks::plan(source, base, action, task, args, now);
+    }
+    let Some(spec) = ACTIONS.iter().chain(TASK_ACTIONS).find(|s| s.name == action) else {
+        let offered: Vec<&str> = ACTIONS.iter().chain(TASK_ACTIONS).map(|s| s.name).collect();
         return Err(ActionError::refused(format!(
             "HubSpot has no action {action:?} (it offers {})",
             offered.join(", ")
@@ -228,9 +258,10 @@ pub(super) async fn execute(
 ) -> Result<Outcome, ActionError> {
     // Never send the token to a host other than the configured one, whatever
     // the plan (perhaps from an old queue entry) says.
-    if planned.url.origin() != base.origin() || !ACTIONS.iter().any(|s| s.name == planned.action) {
+    let known = ACTIONS.iter().chain(TASK_ACTIONS).any(|s| s.name == planned.action);
+    if planned.url.origin() != base.origin() || !known {
         return Err(ActionError::refused(format!(
-            "refusing {:?}: not a HubSpot contact action on this source",
+            "refusing {:?}: not a HubSpot action on this source",
             planned.action
         )));
     }
@@ -295,7 +326,7 @@ fn summary(planned: &PlannedAction, body: &[u8]) -> String {
         "assign-owner" => format!("owner set to {}", sent("hubspot_owner_id")),
         "set-lifecycle-stage" => format!("lifecycle stage set to {}", sent("lifecyclestage")),
         "opt-out" => "opted out of marketing email".to_owned(),
-        other => format!("{other} done"),
+        other => tasks::summary(planned).unwrap_or_else(|| format!("{other} done")),
     }
 }
 
@@ -338,6 +369,7 @@ mod tests {
                 secondary: &b,
             },
             &ActionArgs::default(),
+            Timestamp::UNIX_EPOCH,
         )
         .expect("plan");
         assert_eq!(
@@ -361,6 +393,7 @@ mod tests {
                 secondary: &a,
             },
             &ActionArgs::default(),
+            Timestamp::UNIX_EPOCH,
         )
         .unwrap_err();
         assert_eq!(err.message, "cannot merge: a contact cannot be merged with itself");
@@ -376,6 +409,7 @@ mod tests {
                 "set-lifecycle-stage",
                 Target::Contact(&c),
                 &args(None, stage),
+                Timestamp::UNIX_EPOCH,
             )
         };
         assert!(go(None).unwrap_err().message.contains("needs a stage"));
@@ -402,7 +436,16 @@ mod tests {
     fn owner_must_be_a_numeric_id_and_different() {
         let mut c = contact("5", None);
         c.owner_id = Some("77".into());
-        let go = |owner| plan("crm", &base(), "assign-owner", Target::Contact(&c), &args(owner, None));
+        let go = |owner| {
+            plan(
+                "crm",
+                &base(),
+                "assign-owner",
+                Target::Contact(&c),
+                &args(owner, None),
+                Timestamp::UNIX_EPOCH,
+            )
+        };
         assert!(go(None).unwrap_err().message.contains("needs an owner id"));
         assert!(
             go(Some("sam@acme"))
@@ -432,5 +475,42 @@ mod tests {
             availability("explode", Target::Contact(&c)),
             Availability::Disabled(_)
         ));
+        assert_eq!(
+            availability("complete", Target::Contact(&c)),
+            Availability::Disabled("complete acts on one CRM task".into())
+        );
+        let err = plan(
+            "crm",
+            &base(),
+            "postpone",
+            Target::Contact(&c),
+            &ActionArgs::default(),
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "cannot postpone: postpone acts on one CRM task");
+    }
+
+    #[test]
+    fn task_targets_go_to_the_task_actions() {
+        let t = crate::model::CrmTask {
+            id: "9".into(),
+            subject: "Send the deck".into(),
+            ..crate::model::CrmTask::default()
+        };
+        assert_eq!(availability("complete", Target::Task(&t)), Availability::Ready);
+        assert!(
+            matches!(availability("merge", Target::Task(&t)), Availability::Disabled(w) if w.contains("no task action"))
+        );
+        let p = plan(
+            "crm",
+            &base(),
+            "complete",
+            Target::Task(&t),
+            &ActionArgs::default(),
+            Timestamp::UNIX_EPOCH,
+        )
+        .expect("plan");
+        assert_eq!(p.url.as_str(), "https://api.hubapi.com/crm/v3/objects/tasks/9");
     }
 }

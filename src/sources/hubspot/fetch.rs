@@ -1,6 +1,6 @@
 //! HubSpot's data: contacts (synced incrementally through the search API),
 //! deals with their contact associations, owners and deal pipelines, read
-//! with `limit`/`after` cursor paging.
+//! with `limit`/`after` cursor paging, and open tasks (one search query).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -12,9 +12,9 @@ use url::Url;
 
 use super::cache::ContactCache;
 use super::hubspot_error;
-use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, WireObject, WireOwner, WirePipeline};
+use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, TASK_PROPERTIES, WireObject, WireOwner, WirePipeline};
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
-use crate::model::{Contact, CrmData, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
+use crate::model::{Contact, CrmData, CrmTask, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
 use crate::sources::data_call::{Meta, call_json};
 use crate::sources::urls::join;
 
@@ -34,6 +34,7 @@ const MAX_PAGES: usize = 200_000;
 const MAX_WINDOWS: usize = 10_000;
 
 const SEARCH_ENDPOINT: &str = "/crm/v3/objects/contacts/search";
+const TASK_SEARCH_ENDPOINT: &str = "/crm/v3/objects/tasks/search";
 
 /// Page sizes and the search cap; tests make them small.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +142,28 @@ impl Failure {
         probe.attempts = self.attempts;
         probe
     }
+
+    /// The healthy probe of a poll whose other data still came back, less
+    /// `missing`: DEGRADED (RATE-LIMITED for a 429, which holds for the whole
+    /// source), naming the failing call. A 403 here is one missing scope, not
+    /// a bad token, so it is not AUTH.
+    pub fn degrade_partly(self, mut probe: Probe, missing: &str) -> Probe {
+        probe.status = match (probe.status, self.status) {
+            (_, HealthStatus::RateLimited) => HealthStatus::RateLimited,
+            (HealthStatus::RateLimited, _) => HealthStatus::RateLimited,
+            _ => HealthStatus::Degraded,
+        };
+        probe.summary = format!(
+            "{}; {missing} could not be read: {} {} failed: {}",
+            probe.summary, self.method, self.endpoint, self.why
+        );
+        probe.http_status = self.http_status;
+        probe.vendor_error = self.vendor_error;
+        probe.request_id = self.request_id;
+        probe.url = self.url;
+        probe.attempts = self.attempts;
+        probe
+    }
 }
 
 /// What a successful fetch brings back.
@@ -149,6 +172,18 @@ pub(super) struct Fetched {
     pub data: CrmData,
     /// Records dropped because they lacked an id.
     pub skipped: usize,
+    /// More open tasks exist than one search returns: how many were read.
+    pub tasks_capped: Option<usize>,
+    /// Why the open tasks could not be read (`data.tasks` is then empty);
+    /// the rest of the data is good.
+    pub tasks_failed: Option<Box<Failure>>,
+}
+
+/// The open tasks one search query returned.
+struct OpenTasks {
+    found: Paged<CrmTask>,
+    /// Set when the query stopped at the search cap with more to come.
+    capped: Option<usize>,
 }
 
 /// One call's identity, for failures found after the body parsed.
@@ -184,49 +219,120 @@ pub(super) struct Fetcher<'a> {
 }
 
 impl Fetcher<'_> {
-    /// Contacts, deals, owners and pipelines (and the portal id, once).
-    /// Fails on the first call that fails, naming it.
+    /// Contacts, deals, owners, pipelines and open tasks (and the portal id,
+    /// once). Fails on the first call that fails, naming it, except for the
+    /// tasks: a token without the tasks scope still shows everything else.
     pub async fn fetch(
         &self,
         cache: &tokio::sync::Mutex<ContactCache>,
         portal: &tokio::sync::OnceCell<Option<String>>,
     ) -> Result<Fetched, Box<Failure>> {
-        let (contacts, deals, owners, pipelines) =
-            tokio::try_join!(self.sync_contacts(cache), self.deals(), self.owners(), self.pipelines())?;
+        let tasks = async { Ok::<_, Box<Failure>>(self.open_tasks().await) };
+        let (contacts, deals, owners, pipelines, tasks) = tokio::try_join!(
+            self.sync_contacts(cache),
+            self.deals(),
+            self.owners(),
+            self.pipelines(),
+            tasks
+        )?;
         let portal_id = portal
             .get_or_try_init(|| self.portal_id())
             .await
             .ok()
             .cloned()
             .flatten();
-        let skipped = contacts.1 + deals.skipped + owners.skipped + pipelines.skipped;
+        let (tasks, tasks_capped, tasks_failed) = match tasks {
+            Ok(open) => (open.found, open.capped, None),
+            Err(failure) => {
+                tracing::warn!(endpoint = TASK_SEARCH_ENDPOINT, why = %failure.why, "open tasks not read");
+                (Paged::default(), None, Some(failure))
+            }
+        };
+        let skipped = contacts.1 + deals.skipped + owners.skipped + pipelines.skipped + tasks.skipped;
         Ok(Fetched {
             data: CrmData {
                 contacts: contacts.0,
                 deals: deals.items,
                 owners: owners.items,
                 pipelines: pipelines.items,
+                tasks: tasks.items,
                 portal_id,
             },
             skipped,
+            tasks_capped,
+            tasks_failed,
         })
+    }
+
+    /// Open tasks (status not COMPLETED), soonest due first and undated
+    /// last, by one search query paged with `after` up to the search cap.
+    /// Marked a read-only query, so read-only mode sees tasks too.
+    async fn open_tasks(&self) -> Result<OpenTasks, Box<Failure>> {
+        let url = self.url(&["crm", "v3", "objects", "tasks", "search"], TASK_SEARCH_ENDPOINT)?;
+        let page = self.limits.search_page.clamp(1, MAX_SEARCH_PAGE);
+        let cap = self.limits.search_cap.max(page);
+        let mut found = Paged::default();
+        let mut read = 0usize;
+        let mut requested = 0usize;
+        let mut after = "0".to_owned();
+        let mut cursors = HashSet::new();
+        let capped = loop {
+            self.pacer.wait().await;
+            let request = Request::new(Method::POST, url.clone())
+                .with_json(task_search_body(&after, page))
+                .as_read_only_query();
+            let (body, meta) = self.call(request, "POST", TASK_SEARCH_ENDPOINT).await?;
+            let (items, next) =
+                results_and_next(body).map_err(|why| Failure::broken("POST", TASK_SEARCH_ENDPOINT, why, &meta))?;
+            requested += page;
+            read += items.len();
+            let tasks = map_items(items, |w: WireObject| wire::task(w));
+            found.skipped += tasks.skipped;
+            // The filter already excludes completed tasks; a server that
+            // ignores it must not fill the queue with done work.
+            found
+                .items
+                .extend(tasks.items.into_iter().filter(|t| t.status.is_open()));
+            let Some(next) = next else {
+                break None;
+            };
+            // Paging past the cap is a 400: stop short of it.
+            if requested + page > cap {
+                tracing::info!(read, cap, "more open tasks than one search returns; showing the first");
+                break Some(read);
+            }
+            if !cursors.insert(next.clone()) {
+                return Err(Failure::broken(
+                    "POST",
+                    TASK_SEARCH_ENDPOINT,
+                    format!("{TASK_SEARCH_ENDPOINT} sent the cursor {next:?} again"),
+                    &meta,
+                ));
+            }
+            after = next;
+        };
+        if found.skipped > 0 {
+            tracing::warn!(
+                endpoint = TASK_SEARCH_ENDPOINT,
+                skipped = found.skipped,
+                "unreadable tasks skipped"
+            );
+        }
+        sort_by_due(&mut found.items);
+        Ok(OpenTasks { found, capped })
     }
 
     /// All contacts the first time (and every full-resync interval), later
     /// only those changed since the newest change seen. The cache is held for
-    /// the whole sync so two polls never interleave. Read-only mode refuses
-    /// every POST, the search included, so there every poll reads in full.
+    /// the whole sync so two polls never interleave. The search is a POST
+    /// marked as a read-only query, so read-only mode syncs incrementally too.
     async fn sync_contacts(
         &self,
         cache: &tokio::sync::Mutex<ContactCache>,
     ) -> Result<(std::collections::BTreeMap<String, Contact>, usize), Box<Failure>> {
         let mut cache = cache.lock().await;
         let now = Instant::now();
-        let since = if self.client.is_readonly() {
-            None
-        } else {
-            cache.since(now)
-        };
+        let since = cache.since(now);
         if let Some(since) = since {
             match self.search_since(since).await? {
                 Searched::Found(found) => {
@@ -327,7 +433,9 @@ impl Fetcher<'_> {
             let mut cursors = HashSet::new();
             loop {
                 self.pacer.wait().await;
-                let request = Request::new(Method::POST, url.clone()).with_json(search_body(start, &after, page));
+                let request = Request::new(Method::POST, url.clone())
+                    .with_json(search_body(start, &after, page))
+                    .as_read_only_query();
                 let (body, meta) = self.call(request, "POST", SEARCH_ENDPOINT).await?;
                 let (items, next) =
                     results_and_next(body).map_err(|why| Failure::broken("POST", SEARCH_ENDPOINT, why, &meta))?;
@@ -472,6 +580,26 @@ pub(super) fn search_body(since: Timestamp, after: &str, limit: usize) -> Value 
     })
 }
 
+/// The open-tasks search: all five required fields, soonest due first.
+pub(super) fn task_search_body(after: &str, limit: usize) -> Value {
+    json!({
+        "filterGroups": [{"filters": [{
+            "propertyName": "hs_task_status",
+            "operator": "NEQ",
+            "value": "COMPLETED",
+        }]}],
+        "properties": TASK_PROPERTIES,
+        "sorts": [{"propertyName": "hs_timestamp", "direction": "ASCENDING"}],
+        "limit": limit,
+        "after": after,
+    })
+}
+
+/// Soonest due first, undated last; ties keep the server's order.
+fn sort_by_due(tasks: &mut [CrmTask]) {
+    tasks.sort_by_key(|t| (t.due.is_none(), t.due));
+}
+
 /// `results` (an array) and `paging.next.after`, if any.
 fn results_and_next(mut body: Map<String, Value>) -> Result<(Vec<Value>, Option<String>), String> {
     let items = match body.remove("results") {
@@ -515,6 +643,76 @@ mod tests {
         }
         assert_eq!(body["filterGroups"][0]["filters"][0]["value"], "1795161600000");
         assert_eq!(body["after"], "0");
+    }
+
+    #[test]
+    fn task_search_body_sends_all_five_required_fields() {
+        let body = task_search_body("200", 200);
+        assert_eq!(
+            body,
+            json!({
+                "filterGroups": [{"filters": [{"propertyName": "hs_task_status", "operator": "NEQ", "value": "COMPLETED"}]}],
+                "properties": ["hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_priority",
+                    "hs_task_type", "hs_timestamp", "hubspot_owner_id", "hs_lastmodifieddate"],
+                "sorts": [{"propertyName": "hs_timestamp", "direction": "ASCENDING"}],
+                "limit": 200,
+                "after": "200"
+            })
+        );
+    }
+
+    #[test]
+    fn tasks_sort_soonest_due_first_and_undated_last() {
+        let task = |id: &str, due: Option<&str>| CrmTask {
+            id: id.into(),
+            due: due.map(|d| d.parse().expect("timestamp")),
+            ..CrmTask::default()
+        };
+        let mut tasks = vec![
+            task("undated-1", None),
+            task("late", Some("2026-11-25T09:00:00Z")),
+            task("undated-2", None),
+            task("early", Some("2026-11-20T09:00:00Z")),
+        ];
+        sort_by_due(&mut tasks);
+        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["early", "late", "undated-1", "undated-2"]);
+    }
+
+    #[test]
+    fn a_partial_failure_degrades_but_a_rate_limit_says_so() {
+        let probe = Probe {
+            status: HealthStatus::Ok,
+            summary: "contacts readable".into(),
+            latency: Duration::ZERO,
+            attempts: 1,
+            http_status: Some(200),
+            vendor_error: None,
+            request_id: "r0".into(),
+            url: "u0".into(),
+            rate_limit: None,
+            circuit: crate::model::CircuitState::Closed,
+        };
+        let failure = |status| Failure {
+            method: "POST",
+            endpoint: TASK_SEARCH_ENDPOINT.into(),
+            status,
+            why: "access denied (HTTP 403)".into(),
+            http_status: Some(403),
+            vendor_error: None,
+            request_id: "r1".into(),
+            url: "u1".into(),
+            attempts: 1,
+        };
+        let p = failure(HealthStatus::Auth).degrade_partly(probe.clone(), "tasks");
+        assert_eq!(p.status, HealthStatus::Degraded);
+        assert_eq!(
+            p.summary,
+            "contacts readable; tasks could not be read: POST /crm/v3/objects/tasks/search failed: access denied (HTTP 403)"
+        );
+        assert_eq!((p.http_status, p.request_id.as_str()), (Some(403), "r1"));
+        let p = failure(HealthStatus::RateLimited).degrade_partly(probe, "tasks");
+        assert_eq!(p.status, HealthStatus::RateLimited);
     }
 
     #[test]

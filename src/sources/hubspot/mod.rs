@@ -1,16 +1,19 @@
 //! HubSpot CRM v3: health via the cheapest authenticated read,
-//! `GET /crm/v3/objects/contacts?limit=1`, then contacts, deals, owners and
-//! pipelines (see `fetch`), and the contact actions (see `actions`).
+//! `GET /crm/v3/objects/contacts?limit=1`, then contacts, deals, owners,
+//! pipelines and open tasks (see `fetch`), the contact actions (see
+//! `actions`) and the task actions (see `tasks`).
 
 mod actions;
 mod cache;
 mod fetch;
+mod tasks;
 mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
@@ -22,11 +25,11 @@ use crate::actions::{ActionArgs, ActionError, Outcome, PlannedAction, Target};
 use crate::http::{Auth, Request, Response, SourceClient};
 use crate::model::{HealthStatus, Probe, SourceKind, VendorError};
 
-pub use actions::{ACTIONS, CONTACT_ACTIONS, MERGE_ACTIONS, availability};
+pub use actions::{ACTIONS, CONTACT_ACTIONS, MERGE_ACTIONS, TASK_ACTIONS, availability};
 pub use wire::LIFECYCLE_STAGES;
 
 use cache::ContactCache;
-use fetch::{Fetcher, Limits, MAX_LIST_PAGE, MAX_SEARCH_PAGE, Pacer, SEARCH_GAP};
+use fetch::{Failure, Fetcher, Limits, MAX_LIST_PAGE, MAX_SEARCH_PAGE, Pacer, SEARCH_GAP};
 
 pub const HUBSPOT_PROBE_PATH: &str = "/crm/v3/objects/contacts";
 
@@ -81,8 +84,8 @@ impl Hubspot {
     }
 
     /// Results one search query may page through (HubSpot's is 10,000) before
-    /// the sync starts a new query from the last modification time seen.
-    /// Tests lower it to exercise the windowing.
+    /// the sync starts a new query from the last modification time seen, and
+    /// the most open tasks read. Tests lower it to exercise the windowing.
     pub fn with_search_cap(mut self, cap: usize) -> Self {
         self.limits.search_cap = cap.max(1);
         self
@@ -175,7 +178,11 @@ impl Connector for Hubspot {
         };
         match fetcher.fetch(&self.contacts, &self.portal).await {
             Ok(fetched) => PollReport {
-                probe: note_skipped(probe, fetched.skipped),
+                probe: note_tasks(
+                    note_skipped(probe, fetched.skipped),
+                    fetched.tasks_capped,
+                    fetched.tasks_failed,
+                ),
                 data: Some(SourceData::Crm(Arc::new(fetched.data))),
             },
             Err(failure) => PollReport::health((*failure).degrade(probe)),
@@ -183,7 +190,7 @@ impl Connector for Hubspot {
     }
 
     fn plan(&self, action: &str, target: Target<'_>, args: &ActionArgs) -> Result<PlannedAction, ActionError> {
-        actions::plan(&self.name, &self.base, action, target, args)
+        actions::plan(&self.name, &self.base, action, target, args, Timestamp::now())
     }
 
     async fn execute(&self, planned: &PlannedAction, request_id: &str) -> Result<Outcome, ActionError> {
@@ -207,9 +214,48 @@ fn note_skipped(mut probe: Probe, skipped: usize) -> Probe {
     probe
 }
 
+/// Open tasks past the search cap are left out, and the probe says how many
+/// are shown; tasks that could not be read at all degrade it.
+fn note_tasks(mut probe: Probe, capped: Option<usize>, failed: Option<Box<Failure>>) -> Probe {
+    if let Some(read) = capped {
+        probe.summary = format!("{} (first {} open tasks)", probe.summary, thousands(read));
+    }
+    match failed {
+        Some(failure) => (*failure).degrade_partly(probe, "tasks"),
+        None => probe,
+    }
+}
+
+/// 10000 -> "10,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (10_000, "10,000"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+    }
 
     #[test]
     fn error_body_keeps_category_message_and_correlation_id() {

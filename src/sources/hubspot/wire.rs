@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::model::{Contact, Deal, DealPipeline, Owner, PipelineStage};
+use crate::model::{Contact, CrmTask, Deal, DealPipeline, Owner, PipelineStage, TaskPriority, TaskStatus};
 
 /// Contact properties read (API-FACTS.md); the order is the one sent.
 pub(super) const CONTACT_PROPERTIES: &[&str] = &[
@@ -32,6 +32,18 @@ pub(super) const DEAL_PROPERTIES: &[&str] = &[
     "pipeline",
     "closedate",
     "hubspot_owner_id",
+];
+
+/// Task properties read (API-FACTS.md); the order is the one sent.
+pub(super) const TASK_PROPERTIES: &[&str] = &[
+    "hs_task_subject",
+    "hs_task_body",
+    "hs_task_status",
+    "hs_task_priority",
+    "hs_task_type",
+    "hs_timestamp",
+    "hubspot_owner_id",
+    "hs_lastmodifieddate",
 ];
 
 /// HubSpot's lifecycle stages, in the order a contact moves through them.
@@ -117,6 +129,32 @@ pub(super) fn deal(w: WireObject) -> Option<Deal> {
         close_date: w.prop("closedate").as_deref().and_then(time),
         owner_id: w.prop("hubspot_owner_id"),
         contact_ids,
+        id,
+    })
+}
+
+/// A task, or `None` without an id. A task without a status reads as not
+/// started (HubSpot's default); an unknown status is kept by name.
+pub(super) fn task(w: WireObject) -> Option<CrmTask> {
+    let id = id_of(&w.id)?;
+    Some(CrmTask {
+        subject: w.prop("hs_task_subject").unwrap_or_default(),
+        body: w.prop("hs_task_body"),
+        status: w
+            .prop("hs_task_status")
+            .map(|s| TaskStatus::parse(&s.to_ascii_uppercase()))
+            .unwrap_or_default(),
+        priority: w
+            .prop("hs_task_priority")
+            .and_then(|p| TaskPriority::parse(&p.to_ascii_uppercase())),
+        task_type: w.prop("hs_task_type").map(|t| t.to_ascii_uppercase()),
+        due: w.prop("hs_timestamp").as_deref().and_then(time),
+        owner_id: w.prop("hubspot_owner_id"),
+        modified: w
+            .prop("hs_lastmodifieddate")
+            .as_deref()
+            .and_then(time)
+            .or_else(|| w.updated_at.as_ref().and_then(text).as_deref().and_then(time)),
         id,
     })
 }
@@ -348,6 +386,55 @@ mod tests {
         assert_eq!(ids, ["appt", "closedwon"]);
         assert_eq!((p.stages[0].probability, p.stages[0].is_closed), (Some(0.2), false));
         assert!(p.stages[1].is_closed);
+    }
+
+    #[test]
+    fn a_full_task_maps_every_property() {
+        let t = task(read(json!({
+            "id": "5001",
+            "properties": {
+                "hs_task_subject": "Call Ann back", "hs_task_body": "<p>About the renewal</p>",
+                "hs_task_status": "IN_PROGRESS", "hs_task_priority": "HIGH", "hs_task_type": "CALL",
+                "hs_timestamp": "2026-11-23T09:00:00.000Z", "hubspot_owner_id": "77",
+                "hs_lastmodifieddate": "2026-11-20T08:00:00Z"
+            },
+            "updatedAt": "2025-01-01T00:00:00Z"
+        })))
+        .expect("task");
+        assert_eq!((t.id.as_str(), t.subject.as_str()), ("5001", "Call Ann back"));
+        assert_eq!(t.body.as_deref(), Some("<p>About the renewal</p>"));
+        assert_eq!(t.status, TaskStatus::InProgress);
+        assert_eq!(t.priority, Some(TaskPriority::High));
+        assert_eq!(t.task_type.as_deref(), Some("CALL"));
+        assert_eq!(t.due, Some(ts("2026-11-23T09:00:00Z")));
+        assert_eq!(t.owner_id.as_deref(), Some("77"));
+        assert_eq!(t.modified, Some(ts("2026-11-20T08:00:00Z")));
+    }
+
+    #[test]
+    fn task_nulls_garbage_and_epoch_millis() {
+        let t = task(read(json!({
+            "id": 12,
+            "properties": {
+                "hs_task_subject": null, "hs_task_body": "  ", "hs_task_status": null,
+                "hs_task_priority": "NONE", "hs_task_type": ["x"], "hs_timestamp": "1763625600000",
+                "hubspot_owner_id": {"id": 1}, "hs_lastmodifieddate": "whenever"
+            },
+            "updatedAt": "2026-11-21T00:00:00Z"
+        })))
+        .expect("task");
+        assert_eq!(t.id, "12");
+        assert_eq!((t.subject.as_str(), t.display_subject()), ("", "(no subject)"));
+        assert_eq!((t.body, t.priority, t.task_type, t.owner_id), (None, None, None, None));
+        assert_eq!(t.status, TaskStatus::NotStarted);
+        assert_eq!(t.due, Some(ts("2025-11-20T08:00:00Z")));
+        assert_eq!(t.modified, Some(ts("2026-11-21T00:00:00Z")));
+        let odd = task(read(
+            json!({"id": "3", "properties": {"hs_task_status": "snoozed", "hs_timestamp": "soon"}}),
+        ))
+        .expect("task");
+        assert_eq!((odd.status, odd.due), (TaskStatus::Other("SNOOZED".into()), None));
+        assert!(task(read(json!({"properties": {"hs_task_subject": "no id"}}))).is_none());
     }
 
     #[test]

@@ -1,36 +1,108 @@
-//! Task queues. For now: actions in flight and the failed-actions queue,
-//! which a person retries or discards (`x`); content and CRM task queues
-//! arrive with their connectors.
+//! Task queues: content waiting on someone, CRM tasks due, and actions
+//! that failed, each queue titled with its count; actions being sent show
+//! on top. Rows come from `app::tasks`, built for the visible window only.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
 
 use crate::app::source_state::{elapsed, human_duration};
+use crate::app::tasks::{self, Item, Queue, Row, TaskSort};
 use crate::app::{Model, Pane};
+use crate::model::SourceKind;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{clock, truncate, window};
+use crate::ui::widgets::{truncate, window};
 
 pub fn summary(model: &Model) -> String {
-    match (model.failed.len(), model.running.len() + model.batches.len()) {
-        (0, 0) => String::new(),
-        (f, 0) => format!("{f} failed"),
-        (0, r) => format!("{r} sending"),
-        (f, r) => format!("{f} failed · {r} sending"),
+    let mut s = tasks::summary(model);
+    if model.tasks.sort != TaskSort::Urgency {
+        if !s.is_empty() {
+            s.push_str(" · ");
+        }
+        s.push_str(&format!("by {}", model.tasks.sort.label()));
     }
+    s
 }
 
 pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let running = (model.running.len() + model.batches.len()).min(3) as u16;
-    let [running_area, failed_area, note_area] = Layout::vertical([
-        Constraint::Length(running),
+    let sending = (model.running.len() + model.batches.len()).min(3) as u16;
+    let filtering = model.tasks.editing_filter || !model.tasks.filter.is_empty();
+    let unconnected = !model
+        .sources
+        .iter()
+        .any(|s| matches!(s.kind, SourceKind::Wordpress | SourceKind::Hubspot));
+    let [running_area, list_area, note_area, filter_area] = Layout::vertical([
+        Constraint::Length(sending),
         Constraint::Min(0),
-        Constraint::Length(if area.height > running + 4 { 2 } else { 0 }),
+        Constraint::Length(if unconnected { 2 } else { 0 }),
+        Constraint::Length(u16::from(filtering)),
     ])
     .areas(area);
+    if unconnected {
+        let note = vec![
+            Line::from(Span::styled("No task source connected yet", theme.dim)),
+            Line::from(Span::styled(
+                "(a WordPress site for content, HubSpot for CRM tasks)",
+                theme.dim,
+            )),
+        ];
+        frame.render_widget(
+            Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: true }),
+            note_area,
+        );
+    }
+    sending_lines(model, frame, running_area, theme);
+    if filtering {
+        let cursor = if model.tasks.editing_filter { "█" } else { "" };
+        let line = Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(format!("{}{cursor}", model.tasks.filter)),
+            Span::styled("  Enter keep · Esc clear", theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line), filter_area);
+    }
 
+    let rows = tasks::rows(model);
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no queued item matches the filter", theme.dim)),
+            list_area,
+        );
+        return;
+    }
+    let selected = model.tasks.selected.min(rows.len() - 1);
+    let height = list_area.height as usize;
+    let (offset, visible) = window(selected, rows.len(), height);
+    let width = list_area.width as usize;
+    let highlight = focused && model.focus == Pane::Tasks;
+    let lines: Vec<Line> = rows[offset..offset + visible]
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let line = match row {
+                Row::Header {
+                    queue,
+                    count,
+                    collapsed,
+                    note,
+                } => header_line(*queue, *count, *collapsed, note.as_deref(), width, theme),
+                Row::Item { queue, item } => item_line(*queue, item, width, theme),
+            };
+            if highlight && offset + i == selected {
+                line.style(theme.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list_area);
+}
+
+/// Actions and batches in flight, up to three lines.
+fn sending_lines(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let width = area.width as usize;
     let batches = model.batches.iter().map(|b| {
         let state = if b.cancelling { "cancelling" } else { "batch" };
         let failed = if b.failed > 0 {
@@ -42,7 +114,7 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
             Span::styled(format!("{state} "), theme.warn),
             Span::raw(truncate(
                 &format!("{} {}/{}{failed} (x cancels)", b.action, b.done, b.total),
-                area.width as usize - 11,
+                width.saturating_sub(state.len() + 1),
             )),
         ])
     });
@@ -53,76 +125,91 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
                 Span::styled("sending ", theme.warn),
                 Span::raw(truncate(
                     &format!("{} {} ({age})", r.planned.action, r.planned.target_name),
-                    area.width as usize - 8,
+                    width.saturating_sub(8),
                 )),
             ])
         }))
         .take(3)
         .collect();
-    frame.render_widget(Paragraph::new(lines), running_area);
-
-    if model.failed.is_empty() {
-        let text = vec![
-            Line::from(Span::styled("No failed actions", theme.dim)),
-            Line::from(Span::styled(
-                "An action that fails waits here for a person: x to retry or discard",
-                theme.dim,
-            )),
-        ];
-        frame.render_widget(
-            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
-            failed_area,
-        );
-    } else {
-        failed_table(model, focused, frame, failed_area, theme);
-    }
-    let note = vec![
-        Line::from(Span::styled("No task source connected yet", theme.dim)),
-        Line::from(Span::styled("(WordPress posts, HubSpot tasks)", theme.dim)),
-    ];
-    frame.render_widget(
-        Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: true }),
-        note_area,
-    );
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn failed_table(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let header = Row::new(["Failed", "Source", "Action", "Target", "Why"]).style(theme.dim);
-    let selected = model.tasks_selected.min(model.failed.len() - 1);
-    let (offset, visible) = window(selected, model.failed.len(), area.height.saturating_sub(1) as usize);
-    let why_width = (area.width as usize).saturating_sub(8 + 10 + 11 + 18 + 4).max(8);
-    let rows = model.failed[offset..offset + visible].iter().map(|f| {
-        let mut why = f.error.message.clone();
-        if let Some(code) = f.error.http_status {
-            why = format!("HTTP {code}: {why}");
-        }
-        Row::new(vec![
-            Cell::from(clock(f.at, &model.tz).chars().take(8).collect::<String>()),
-            Cell::from(truncate(
-                &model.sources.get(f.source).map_or(String::new(), |s| s.name.clone()),
-                10,
-            )),
-            Cell::from(truncate(&f.planned.action, 11)),
-            Cell::from(truncate(&f.planned.target_name, 18)),
-            Cell::from(Span::styled(truncate(&why, why_width), theme.warn)),
-        ])
-    });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(11),
-        Constraint::Length(18),
-        Constraint::Fill(1),
-    ];
-    let highlight = if focused && model.focus == Pane::Tasks {
-        theme.selected
-    } else {
-        Style::new()
+/// "▾ Content: missed schedule (1)", with why the count may be incomplete.
+fn header_line(
+    queue: Queue,
+    count: Option<usize>,
+    collapsed: bool,
+    note: Option<&str>,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let fold = if collapsed { "▸ " } else { "▾ " };
+    let style = match count {
+        Some(n) if n > 0 && queue.urgent() => theme.warn,
+        Some(n) if n > 0 => theme.title,
+        _ => theme.dim,
     };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .row_highlight_style(highlight);
-    let mut state = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, area, &mut state);
+    let count = count.map_or_else(|| "?".to_owned(), |n| n.to_string());
+    let text = if queue == Queue::Failed {
+        // Its own group: "Failed actions: failed actions" would say it twice.
+        format!("{fold}{} ({count})", queue.group())
+    } else if width >= 48 {
+        format!("{fold}{}: {} ({count})", queue.group(), queue.title())
+    } else {
+        format!("{fold}{} ({count})", queue.title())
+    };
+    let used = text.chars().count();
+    let mut spans = vec![Span::styled(text, style)];
+    if let Some(note) = note {
+        spans.push(Span::styled(
+            truncate(&format!("  {note}"), width.saturating_sub(used)),
+            theme.warn,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// "  3h late  Black Friday teaser           Ann Lee   post": the age first,
+/// so the most telling fact survives a narrow pane.
+fn item_line(queue: Queue, item: &Item, width: usize, theme: &Theme) -> Line<'static> {
+    const AGE: usize = 9;
+    let who_width = match width {
+        w if w >= 100 => 22,
+        w if w >= 56 => 14,
+        _ => 0,
+    };
+    let tag_width = if width >= 72 { 7 } else { 0 };
+    let source_width = if width >= 90 && !item.source_name.is_empty() {
+        12
+    } else {
+        0
+    };
+    let gaps = [who_width, tag_width, source_width].iter().filter(|w| **w > 0).count();
+    let room = width.saturating_sub(2 + AGE + who_width + tag_width + source_width + gaps);
+    // On a wide screen the columns stay near the title rather than at the far edge.
+    let mut title_width = if queue == Queue::Failed { room } else { room.min(64) };
+    // A failed action's reason matters as much as what it was: share the room.
+    let who_width = if queue == Queue::Failed && title_width > 40 {
+        let extra = title_width - title_width.min(item.title.chars().count().max(30));
+        title_width -= extra;
+        who_width + extra
+    } else {
+        who_width
+    };
+    let age_style = if queue.urgent() { theme.warn } else { Style::new() };
+    let mut spans = vec![
+        Span::raw("  "),
+        Span::styled(format!("{:<AGE$}", truncate(&item.age, AGE - 1)), age_style),
+        Span::raw(format!("{:<title_width$}", truncate(&item.title, title_width))),
+    ];
+    let mut column = |text: &str, w: usize, style: Style| {
+        if w > 0 {
+            spans.push(Span::styled(format!(" {:<w$}", truncate(text, w)), style));
+        }
+    };
+    let who_style = if queue == Queue::Failed { theme.warn } else { theme.dim };
+    column(&item.who, who_width, who_style);
+    column(&item.tag, tag_width, theme.dim);
+    column(&item.source_name, source_width, theme.dim);
+    Line::from(spans)
 }
