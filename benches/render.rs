@@ -56,6 +56,65 @@ fn render(c: &mut Criterion) {
     }
 }
 
+/// The task queues at their largest: HubSpot's 10,000 open tasks (a search's
+/// cap) and 2,000 posts in the working set, with the pane focused.
+fn big_queues() -> Model {
+    use std::sync::Arc;
+
+    use mops::model::{ContentData, CrmData, CrmTask, Post, PostStatus, PostType, TaskStatus};
+    use mops::sources::SourceData;
+
+    let mut model = common::tasks_model();
+    let now = model.now;
+    let offset = |i: u64, span: i64| now + jiff::SignedDuration::from_secs((i as i64 % span) - span / 2);
+    let mut content = ContentData::default();
+    for i in 0..2_000u64 {
+        let status = [PostStatus::Future, PostStatus::Pending, PostStatus::Draft][i as usize % 3].clone();
+        content.posts.insert(
+            i,
+            Post {
+                id: i,
+                kind: PostType::Post,
+                title: format!("Post number {i}"),
+                status,
+                date: Some(offset(i, 30 * 86_400)),
+                modified: Some(offset(i, 200 * 86_400).min(now)),
+                slug: format!("post-{i}"),
+                link: None,
+                author_id: Some(i % 7),
+            },
+        );
+    }
+    let tasks = (0..10_000u64)
+        .map(|i| CrmTask {
+            id: i.to_string(),
+            subject: format!("Task number {i}"),
+            status: TaskStatus::NotStarted,
+            due: Some(offset(i, 20 * 86_400)),
+            owner_id: Some((i % 12).to_string()),
+            ..CrmTask::default()
+        })
+        .collect();
+    model.sources[2].data = Some((SourceData::Content(Arc::new(content)), now));
+    model.sources[1].data = Some((
+        SourceData::Crm(Arc::new(CrmData {
+            tasks,
+            ..CrmData::default()
+        })),
+        now,
+    ));
+    model.focus = mops::app::Pane::Tasks;
+    model
+}
+
+fn task_queues(c: &mut Criterion) {
+    let model = big_queues();
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
+    c.bench_function("view task queues (10,000 tasks, 2,000 posts) 160x48", |b| {
+        b.iter(|| terminal.draw(|f| mops::ui::view(black_box(&model), f)).map(|_| ()))
+    });
+}
+
 fn fold_poll(c: &mut Criterion) {
     let mut model = model(200);
     let at: Timestamp = "2026-11-22T17:00:00Z".parse().expect("timestamp");
@@ -73,5 +132,5 @@ fn fold_poll(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render, fold_poll);
+criterion_group!(benches, render, task_queues, fold_poll);
 criterion_main!(benches);

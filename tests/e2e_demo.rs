@@ -478,3 +478,66 @@ fn publish_the_missed_schedule_and_see_it_leave_the_queue() {
     s.keys("q");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
 }
+
+#[test]
+fn a_failed_publish_waits_in_the_queue_and_a_retry_sends_it() {
+    let mut s = Session::demo();
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    s.keys("4z");
+    s.wait_for("the missed schedule", Duration::from_secs(60), |sc| {
+        sc.contains("Content: missed schedule (1)")
+    });
+    control(s.port, "PUT", "/_sandbox/faults/wordpress", r#"{"kind":"status:503"}"#);
+    s.keys("jx");
+    s.wait_for("the action menu", Duration::from_secs(5), |sc| sc.contains("▶ publish"));
+    s.keys("\r");
+    s.wait_for("the confirmation", Duration::from_secs(10), |sc| {
+        sc.contains("publish?")
+    });
+    s.keys("y");
+    let screen = s.wait_for("the failure kept", Duration::from_secs(20), |sc| {
+        sc.contains("Failed actions (1)")
+    });
+    assert!(screen.contains("HTTP 503"), "the reason shows:\n{screen}");
+    assert!(
+        screen.contains("Content: missed schedule (1)"),
+        "nothing changed:\n{screen}"
+    );
+
+    control(s.port, "DELETE", "/_sandbox/faults/wordpress", "");
+    s.keys("G\r");
+    s.wait_for("the failed action's detail", Duration::from_secs(5), |sc| {
+        sc.contains("The request a retry sends again")
+    });
+    s.keys("x");
+    s.wait_for("retry and discard", Duration::from_secs(5), |sc| {
+        sc.contains("▶ retry") && sc.contains("discard")
+    });
+    s.keys("\r");
+    s.wait_for("the retry's confirmation", Duration::from_secs(5), |sc| {
+        sc.contains("Retry publish?")
+    });
+    s.keys("y");
+    s.wait_for("the retry's answer", Duration::from_secs(20), |sc| {
+        sc.contains("published (HTTP 200)")
+    });
+    let screen = s.wait_for("both queues emptied", Duration::from_secs(30), |sc| {
+        sc.contains("missed schedule (0)") && sc.contains("Failed actions (0)")
+    });
+    assert!(!screen.contains("HTTP 503"), "{screen}");
+
+    // One attempt and outcome for the failure, one pair for the retry.
+    let audit = std::fs::read_to_string(s.home().join("state/mops/audit.jsonl")).expect("audit log");
+    let outcomes: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|l| l["event"] == "outcome")
+        .collect();
+    assert_eq!(outcomes.len(), 2, "{audit}");
+    assert_eq!(
+        (outcomes[0]["ok"].clone(), outcomes[1]["ok"].clone()),
+        (false.into(), true.into())
+    );
+    s.keys("q");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}

@@ -2,28 +2,18 @@
 //! action at a time through the executor: the client's limiter keeps it under
 //! HubSpot's ten-second limit, so not one request draws a 429.
 
+mod common;
+
 use mops::actions::{ActionArgs, AuditLog, Executor, Target};
-use mops::config;
 use mops::http::HttpCore;
-use mops::sandbox::{self, SandboxOptions};
-use mops::sources::{self, SourceData};
+use mops::sources::SourceData;
 
 #[tokio::test]
 async fn five_hundred_updates_never_draw_a_429() {
-    let sandbox = sandbox::spawn(SandboxOptions {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        seed: 3,
-        faults: Vec::new(),
-    })
-    .await
-    .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("mops.toml");
-    sandbox.write_config(&path).expect("config");
-    let cfg = config::load(&path).expect("load");
-    let hubspot = cfg.source("hubspot").expect("hubspot source");
+    let stack = common::sandbox_stack(3, None, Vec::new()).await;
     let core = HttpCore::new(false).expect("core");
-    let connector = sources::build(&core, hubspot).expect("connector");
+    let connector = stack.connector(&core, "hubspot");
+    let dir = tempfile::tempdir().expect("tempdir");
 
     let report = connector.poll().await;
     let Some(SourceData::Crm(crm)) = report.data else {
@@ -53,5 +43,5 @@ async fn five_hundred_updates_never_draw_a_429() {
     let lines = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit");
     assert_eq!(lines.lines().count(), 1000, "an attempt and an outcome per record");
     assert!(!lines.contains("\"http_status\":429"));
-    sandbox.shutdown().await;
+    stack.sandbox.shutdown().await;
 }

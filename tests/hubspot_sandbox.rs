@@ -4,11 +4,11 @@
 //! next poll. The sandbox holds 20,000 contacts: the first full read takes
 //! about 25 s at the free tier's 100 requests / 10 s, which the limiter keeps.
 
+mod common;
+
 use mops::actions::{ActionArgs, Target};
-use mops::config;
 use mops::http::HttpCore;
 use mops::model::{CrmData, HealthStatus};
-use mops::sandbox::{self, SandboxOptions};
 use mops::sources::{self, PollReport, SourceData};
 
 fn crm(report: PollReport) -> std::sync::Arc<CrmData> {
@@ -21,17 +21,8 @@ fn crm(report: PollReport) -> std::sync::Arc<CrmData> {
 
 #[tokio::test]
 async fn polls_the_sandbox_and_acts_on_what_it_found() {
-    let sandbox = sandbox::spawn(SandboxOptions {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        seed: 7,
-        faults: Vec::new(),
-    })
-    .await
-    .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("mops.toml");
-    sandbox.write_config(&path).expect("write config");
-    let cfg = config::load(&path).expect("config loads");
+    let stack = common::sandbox_stack(7, None, Vec::new()).await;
+    let cfg = &stack.config;
     let source = cfg.source("hubspot").expect("hubspot source");
     let hs = sources::build(&HttpCore::new(false).expect("client"), source).expect("connector");
 

@@ -201,6 +201,37 @@ async fn readonly_mode_still_reads_tasks_and_sends_nothing_else() {
 }
 
 #[tokio::test]
+async fn a_tasks_only_poll_reads_owners_and_tasks_and_no_contact() {
+    let server = MockServer::start().await;
+    mount_crm(&server).await;
+    mount_tasks(
+        &server,
+        vec![task_json("7", "Call back", json!("2026-11-20T09:00:00Z"))],
+    )
+    .await;
+    let report = connector(&server, false).poll_scope(sources::DataScope::Tasks).await;
+    assert_eq!(data(&report).tasks.len(), 1);
+    assert!(data(&report).contacts.is_empty());
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    for skipped in [
+        "/crm/v3/objects/deals",
+        "/crm/v3/pipelines/deals",
+        "/account-info/v3/details",
+    ] {
+        assert!(!paths.iter().any(|p| p == skipped), "{skipped} read: {paths:?}");
+    }
+    let contact_reads = paths.iter().filter(|p| *p == "/crm/v3/objects/contacts").count();
+    assert_eq!(contact_reads, 1, "only the health probe reads contacts: {paths:?}");
+    assert!(paths.iter().any(|p| p == "/crm/v3/owners"), "{paths:?}");
+}
+
+#[tokio::test]
 async fn task_properties_are_read_leniently_and_idless_tasks_skipped() {
     let server = MockServer::start().await;
     mount_crm(&server).await;

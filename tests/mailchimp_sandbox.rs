@@ -2,26 +2,17 @@
 //! the sandbox: data arrives whole, a second poll syncs incrementally, and an
 //! action planned from polled data is accepted.
 
+mod common;
+
 use mops::actions::{ActionArgs, Target};
-use mops::config;
 use mops::http::HttpCore;
 use mops::model::{CampaignStatus, HealthStatus};
-use mops::sandbox::{self, SandboxOptions};
 use mops::sources::{self, SourceData};
 
 #[tokio::test]
 async fn polls_the_sandbox_and_acts_on_what_it_found() {
-    let sandbox = sandbox::spawn(SandboxOptions {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        seed: 7,
-        faults: Vec::new(),
-    })
-    .await
-    .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("mops.toml");
-    sandbox.write_config(&path).expect("write config");
-    let cfg = config::load(&path).expect("config loads");
+    let stack = common::sandbox_stack(7, None, Vec::new()).await;
+    let cfg = &stack.config;
     let source = cfg.source("mailchimp").expect("mailchimp source");
     let mc = sources::build(&HttpCore::new(false).expect("client"), source).expect("connector");
 
@@ -60,5 +51,5 @@ async fn polls_the_sandbox_and_acts_on_what_it_found() {
     let outcome = mc.execute(&planned, "sandbox-req-1").await.expect("replicated");
     assert_eq!(outcome.request_id, "sandbox-req-1");
     assert!(outcome.summary.starts_with("replicated as "), "{}", outcome.summary);
-    sandbox.shutdown().await;
+    stack.sandbox.shutdown().await;
 }

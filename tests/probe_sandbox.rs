@@ -1,37 +1,20 @@
 //! Every health classification, end to end: the real connectors, built from
 //! the config the sandbox writes, against the sandbox with injected faults.
 
+mod common;
+
 use std::time::Duration;
 
-use mops::config::{self, Config};
+use mops::config;
 use mops::http::HttpCore;
 use mops::model::{HealthStatus, Probe};
-use mops::sandbox::{self, Fault, Sandbox, SandboxOptions};
+use mops::sandbox::{self, Fault};
 use mops::sources;
 
-struct Stack {
-    sandbox: Sandbox,
-    config: Config,
-    _dir: tempfile::TempDir,
-}
+use common::SandboxStack as Stack;
 
 async fn stack(faults: Vec<(String, Fault)>) -> Stack {
-    let sandbox = sandbox::spawn(SandboxOptions {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        seed: 7,
-        faults,
-    })
-    .await
-    .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("mops.toml");
-    sandbox.write_config(&path).expect("write config");
-    let config = config::load(&path).expect("the sandbox's config loads");
-    Stack {
-        sandbox,
-        config,
-        _dir: dir,
-    }
+    common::sandbox_stack(7, None, faults).await
 }
 
 impl Stack {
@@ -137,7 +120,7 @@ async fn revoked_credentials_are_auth_with_the_vendor_code() {
 #[tokio::test]
 async fn a_wrong_key_gets_the_vendors_401() {
     let s = stack(Vec::new()).await;
-    let key_file = s._dir.path().join("secrets/mailchimp.key");
+    let key_file = s.dir.path().join("secrets/mailchimp.key");
     std::fs::write(&key_file, "0123456789abcdef0123456789abcdef-us21").expect("overwrite key");
     let p = s.probe("mailchimp").await;
     assert_eq!(p.status, HealthStatus::Auth, "{p:?}");

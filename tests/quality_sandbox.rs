@@ -2,30 +2,22 @@
 //! poll the sandbox's HubSpot and Mailchimp, the engine evaluates, and each
 //! rule's findings match the documented planted counts exactly.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use mops::config;
 use mops::http::HttpCore;
 use mops::model::{Alert, Rule};
 use mops::quality::Engine;
-use mops::sandbox::{self, SandboxOptions};
-use mops::sources::{self, SourceData};
+use mops::sandbox;
+use mops::sources::SourceData;
 
 async fn alerts() -> Vec<Alert> {
-    let sandbox = sandbox::spawn(SandboxOptions {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        seed: 5,
-        faults: Vec::new(),
-    })
-    .await
-    .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("mops.toml");
-    sandbox.write_config(&path).expect("config");
-    let cfg = config::load(&path).expect("load");
+    let stack = common::sandbox_stack(5, None, Vec::new()).await;
+    let cfg = &stack.config;
     let core = HttpCore::new(false).expect("core");
     let poll = |name: &str| {
-        let connector = sources::build(&core, cfg.source(name).expect("source")).expect("connector");
+        let connector = stack.connector(&core, name);
         async move { connector.poll().await }
     };
     let (crm, email) = (poll("hubspot").await, poll("mailchimp").await);
@@ -37,7 +29,7 @@ async fn alerts() -> Vec<Alert> {
     };
     let mut engine = Engine::new(cfg.quality.clone(), cfg.pipeline.thresholds);
     let alerts = engine.evaluate(Some(&crm), Some(&email), jiff::Timestamp::now());
-    sandbox.shutdown().await;
+    stack.sandbox.shutdown().await;
     alerts
 }
 

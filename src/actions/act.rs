@@ -1036,7 +1036,12 @@ pub async fn run(
 
     let core = HttpCore::new(readonly)?;
     let connector = sources::build(&core, source)?;
-    let report = connector.poll().await;
+    // A task needs only the open tasks and the owners, not every contact.
+    let scope = match shape {
+        TargetShape::Task => sources::DataScope::Tasks,
+        _ => sources::DataScope::All,
+    };
+    let report = connector.poll_scope(scope).await;
     let data = report.data;
     let target = match (shape, &data) {
         (TargetShape::Campaign, Some(SourceData::Email(d))) => {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::model::{ContentData, CrmData, CrmTask, Post, SourceKind};
+use jiff::Timestamp;
+
+use crate::model::{ContentData, CrmData, CrmTask, Post, SourceKind, next_midnight};
 
 use super::model::{Model, Pane, Screen};
 use super::source_state::human_duration;
@@ -169,6 +171,7 @@ impl Row {
 pub fn queues(model: &Model) -> BTreeMap<Queue, Vec<Item>> {
     let mut out: BTreeMap<Queue, Vec<Item>> = Queue::ALL.iter().map(|q| (*q, Vec::new())).collect();
     let now = model.now;
+    let midnight = next_midnight(now, &model.tz).unwrap_or(now);
     let several = |kind: SourceKind| model.sources.iter().filter(|s| s.kind == kind).count() > 1;
     for (source, state) in model.sources.iter().enumerate() {
         let source_name = if several(state.kind) {
@@ -196,7 +199,7 @@ pub fn queues(model: &Model) -> BTreeMap<Queue, Vec<Item>> {
                 let queue_age = if let Some(late) = task.overdue_by(now) {
                     Some((Queue::Overdue, format!("{} late", human_duration(late)), secs(late)))
                 } else {
-                    task.due_today(now, &model.tz).map(|left| {
+                    task.due_before(now, midnight).map(|left| {
                         let at = task
                             .due
                             .map(|d| crate::ui::widgets::clock(d, &model.tz))
@@ -212,7 +215,7 @@ pub fn queues(model: &Model) -> BTreeMap<Queue, Vec<Item>> {
             }
             out.entry(Queue::ByOwner)
                 .or_default()
-                .extend(owner_items(source, crm, model, &source_name));
+                .extend(owner_items(source, crm, now, midnight, &source_name));
         }
     }
     for f in &model.failed {
@@ -299,14 +302,14 @@ pub fn owner_name(crm: &CrmData, owner_id: Option<&str>) -> String {
 }
 
 /// One row per owner with open tasks: how many are overdue, due today, open.
-fn owner_items(source: usize, crm: &CrmData, model: &Model, source_name: &str) -> Vec<Item> {
+fn owner_items(source: usize, crm: &CrmData, now: Timestamp, midnight: Timestamp, source_name: &str) -> Vec<Item> {
     let mut by_owner: BTreeMap<Option<&str>, (usize, usize, usize)> = BTreeMap::new();
     for task in crm.tasks.iter().filter(|t| t.status.is_open()) {
         let counts = by_owner.entry(task.owner_id.as_deref()).or_default();
         counts.2 += 1;
-        if task.overdue_by(model.now).is_some() {
+        if task.overdue_by(now).is_some() {
             counts.0 += 1;
-        } else if task.due_today(model.now, &model.tz).is_some() {
+        } else if task.due_before(now, midnight).is_some() {
             counts.1 += 1;
         }
     }
@@ -796,6 +799,22 @@ mod tests {
         // y copies the task's id.
         m.overlay = None;
         assert_eq!(key(&mut m, KeyCode::Char('y')), [Command::Copy("t1".into())]);
+    }
+
+    #[test]
+    fn the_palette_offers_the_selected_items_actions() {
+        let mut m = model();
+        key(&mut m, KeyCode::Char('4'));
+        key(&mut m, KeyCode::Down);
+        let labels: Vec<String> = crate::app::palette::items(&m).into_iter().map(|i| i.label).collect();
+        assert!(
+            labels.iter().any(|l| l == "publish \"Black Friday teaser\""),
+            "{labels:?}"
+        );
+        // Read-only mode: nothing to send, so nothing offered.
+        m.readonly = true;
+        let labels: Vec<String> = crate::app::palette::items(&m).into_iter().map(|i| i.label).collect();
+        assert!(!labels.iter().any(|l| l.starts_with("publish")), "{labels:?}");
     }
 
     #[test]

@@ -1217,9 +1217,16 @@ fn action_done(
             vec![Command::Poll(running.source)]
         }
         Err(error) => {
+            // Vendor failures already say what failed; refusals before sending do not.
+            let said = error.to_string();
+            let said = if said.starts_with(&running.planned.action) {
+                said
+            } else {
+                format!("{what} failed: {said}")
+            };
             toast(
                 model,
-                format!("{what} failed: {error} (kept in 4 Task queues to retry or discard)"),
+                format!("{said} (kept in 4 Task queues to retry or discard)"),
                 true,
             );
             let failed = FailedAction {

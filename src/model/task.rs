@@ -128,20 +128,31 @@ impl CrmTask {
     /// An open task due later today, in `tz`: not yet overdue, due before
     /// the next midnight there. Returns the time left.
     pub fn due_today(&self, now: Timestamp, tz: &TimeZone) -> Option<Duration> {
+        self.due_before(now, next_midnight(now, tz)?)
+    }
+
+    /// An open task due from `now` until `midnight` (see [`next_midnight`]):
+    /// for lists, which work the midnight out once.
+    pub fn due_before(&self, now: Timestamp, midnight: Timestamp) -> Option<Duration> {
         let due = self.due?;
-        if !self.status.is_open() || due < now {
+        if !self.status.is_open() || due < now || due >= midnight {
             return None;
         }
-        let tomorrow = now
-            .to_zoned(tz.clone())
+        Some(Duration::try_from(due.duration_since(now)).unwrap_or(Duration::ZERO))
+    }
+}
+
+/// The first midnight after `now` in `tz`: where "today" ends there.
+pub fn next_midnight(now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+    Some(
+        now.to_zoned(tz.clone())
             .date()
             .tomorrow()
             .ok()?
             .to_zoned(tz.clone())
             .ok()?
-            .timestamp();
-        (due < tomorrow).then(|| Duration::try_from(due.duration_since(now)).unwrap_or(Duration::ZERO))
-    }
+            .timestamp(),
+    )
 }
 
 #[cfg(test)]

@@ -43,6 +43,16 @@ impl PollReport {
     }
 }
 
+/// How much of a source's data a poll reads: the cockpit reads everything;
+/// a one-off `mops act` reads only what its target needs, so completing a
+/// task does not wait for 20,000 contacts to page in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataScope {
+    All,
+    /// The CRM's open tasks and owners only.
+    Tasks,
+}
+
 /// A source's data, by kind. Shared, not copied, between the poller and the model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceData {
@@ -60,6 +70,12 @@ pub trait Connector: Send + Sync {
     fn probe_url(&self) -> String;
     /// Never fails and never panics on vendor input.
     async fn poll(&self) -> PollReport;
+
+    /// A poll that reads only `scope`; connectors that cannot narrow read everything.
+    async fn poll_scope(&self, scope: DataScope) -> PollReport {
+        let _ = scope;
+        self.poll().await
+    }
 
     /// Plan `action` on `target` into the exact request it would send. Pure:
     /// nothing is sent. Refuses actions the target's state does not allow.

@@ -494,3 +494,44 @@ pub fn tasks_model() -> Model {
     model.next_action_id = 2;
     model
 }
+
+/// A sandbox on a free loopback port and the config it writes for itself,
+/// loaded: what a test needs to point the real connectors at it.
+pub struct SandboxStack {
+    pub sandbox: mops::sandbox::Sandbox,
+    pub config: mops::config::Config,
+    /// Holds the config and the secret files it references.
+    pub dir: tempfile::TempDir,
+}
+
+impl SandboxStack {
+    /// The sandbox's `name` source, built on `core`.
+    pub fn connector(&self, core: &mops::http::HttpCore, name: &str) -> std::sync::Arc<dyn mops::sources::Connector> {
+        let source = self.config.source(name).expect("the sandbox's source");
+        mops::sources::build(core, source).expect("connector")
+    }
+}
+
+/// Starts a sandbox seeded with `seed` (its data placed around `start`, or
+/// around now) with `faults` active, and loads the config it writes.
+pub async fn sandbox_stack(
+    seed: u64,
+    start: Option<Timestamp>,
+    faults: Vec<(String, mops::sandbox::Fault)>,
+) -> SandboxStack {
+    let opts = mops::sandbox::SandboxOptions {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        seed,
+        faults,
+    };
+    let sandbox = match start {
+        Some(start) => mops::sandbox::spawn_at(opts, start).await,
+        None => mops::sandbox::spawn(opts).await,
+    }
+    .expect("sandbox");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mops.toml");
+    sandbox.write_config(&path).expect("write config");
+    let config = mops::config::load(&path).expect("the sandbox's config loads");
+    SandboxStack { sandbox, config, dir }
+}

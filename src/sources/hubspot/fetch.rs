@@ -15,6 +15,7 @@ use super::hubspot_error;
 use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, TASK_PROPERTIES, WireObject, WireOwner, WirePipeline};
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
 use crate::model::{Contact, CrmData, CrmTask, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
+use crate::sources::DataScope;
 use crate::sources::data_call::{Meta, call_json};
 use crate::sources::urls::join;
 
@@ -222,25 +223,44 @@ impl Fetcher<'_> {
     /// Contacts, deals, owners, pipelines and open tasks (and the portal id,
     /// once). Fails on the first call that fails, naming it, except for the
     /// tasks: a token without the tasks scope still shows everything else.
+    /// `DataScope::Tasks` reads only the owners and the open tasks.
     pub async fn fetch(
         &self,
         cache: &tokio::sync::Mutex<ContactCache>,
         portal: &tokio::sync::OnceCell<Option<String>>,
+        scope: DataScope,
     ) -> Result<Fetched, Box<Failure>> {
+        let all = scope == DataScope::All;
         let tasks = async { Ok::<_, Box<Failure>>(self.open_tasks().await) };
-        let (contacts, deals, owners, pipelines, tasks) = tokio::try_join!(
-            self.sync_contacts(cache),
-            self.deals(),
-            self.owners(),
-            self.pipelines(),
-            tasks
-        )?;
-        let portal_id = portal
-            .get_or_try_init(|| self.portal_id())
-            .await
-            .ok()
-            .cloned()
-            .flatten();
+        let contacts = async {
+            match all {
+                true => self.sync_contacts(cache).await,
+                false => Ok(Default::default()),
+            }
+        };
+        let deals = async {
+            match all {
+                true => self.deals().await,
+                false => Ok(Paged::default()),
+            }
+        };
+        let pipelines = async {
+            match all {
+                true => self.pipelines().await,
+                false => Ok(Paged::default()),
+            }
+        };
+        let (contacts, deals, owners, pipelines, tasks) =
+            tokio::try_join!(contacts, deals, self.owners(), pipelines, tasks)?;
+        let portal_id = match all {
+            true => portal
+                .get_or_try_init(|| self.portal_id())
+                .await
+                .ok()
+                .cloned()
+                .flatten(),
+            false => None,
+        };
         let (tasks, tasks_capped, tasks_failed) = match tasks {
             Ok(open) => (open.found, open.capped, None),
             Err(failure) => {

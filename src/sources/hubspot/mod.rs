@@ -20,7 +20,7 @@ use url::Url;
 
 use super::classify::{BodyVerdict, parse_json};
 use super::urls::{NotABase, join};
-use super::{Connector, PollReport, SourceData, run_probe};
+use super::{Connector, DataScope, PollReport, SourceData, run_probe};
 use crate::actions::{ActionArgs, ActionError, Outcome, PlannedAction, Target};
 use crate::http::{Auth, Request, Response, SourceClient};
 use crate::model::{HealthStatus, Probe, SourceKind, VendorError};
@@ -155,6 +155,10 @@ impl Connector for Hubspot {
     }
 
     async fn poll(&self) -> PollReport {
+        self.poll_scope(DataScope::All).await
+    }
+
+    async fn poll_scope(&self, scope: DataScope) -> PollReport {
         let request = Request::get(self.probe_url.clone()).with_auth(self.auth());
         let probe = run_probe(
             &self.client,
@@ -176,7 +180,7 @@ impl Connector for Hubspot {
             limits: self.limits,
             pacer: &self.search_pacer,
         };
-        match fetcher.fetch(&self.contacts, &self.portal).await {
+        match fetcher.fetch(&self.contacts, &self.portal, scope).await {
             Ok(fetched) => PollReport {
                 probe: note_tasks(
                     note_skipped(probe, fetched.skipped),
