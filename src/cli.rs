@@ -34,8 +34,8 @@ pub enum Command {
         /// Address the sandbox listens on (loopback only)
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
         listen: SocketAddr,
-        /// Inject a fault from the start: SOURCE=KIND (repeatable)
-        #[arg(long = "fault", value_name = "SOURCE=KIND", value_parser = parse_fault_arg)]
+        /// Inject a fault from the start (repeatable); see `mops sandbox --help` for the kinds
+        #[arg(long = "fault", value_name = "SOURCE[/PATH]=KIND", value_parser = parse_fault_arg)]
         faults: Vec<(String, Fault)>,
     },
     /// Run only the sandbox stack on loopback, for scripts and tests
@@ -49,9 +49,12 @@ pub enum Command {
         /// Write a mops config pointing at this sandbox (secrets go beside it, mode 0600)
         #[arg(long, value_name = "PATH")]
         config_out: Option<PathBuf>,
-        /// Inject a fault: SOURCE=KIND, KIND one of latency:MS, hang, status:CODE,
-        /// ratelimit:SECONDS, auth, malformed (repeatable)
-        #[arg(long = "fault", value_name = "SOURCE=KIND", value_parser = parse_fault_arg)]
+        /// Inject a fault (repeatable) on a source, or on one endpoint of it
+        /// (hubspot/crm/v3/objects/tasks=status:500). KIND: latency:MS, hang,
+        /// reset, drip:BYTES_PER_SEC, status:CODE, burst:N:CODE,
+        /// ratelimit:SECONDS, auth (or revoke), malformed, truncate,
+        /// oversize:MB, drift:missing|extra|null|strings|enum
+        #[arg(long = "fault", value_name = "SOURCE[/PATH]=KIND", value_parser = parse_fault_arg)]
         faults: Vec<(String, Fault)>,
     },
     /// Run one vendor action from the shell: show the exact request, confirm, send once, audit

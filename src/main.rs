@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         .display_env_section(false)
         .install()
     {
-        eprintln!("mops: could not install the error reporter: {e}");
+        complain(format_args!("could not install the error reporter: {e}"));
     }
     let cli = Cli::parse();
     let _log_guard = init_logging();
@@ -27,10 +27,18 @@ fn main() -> ExitCode {
             app::terminal::restore();
             // Expected failures (bad config, port in use) read as one message with its
             // causes; color-eyre's full report is kept for panics.
-            eprintln!("mops: {report:#}");
+            complain(format_args!("{report:#}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `mops: <message>` on stderr. A write error is ignored rather than
+/// panicking as `eprintln!` would: when the tty has gone away (the cockpit's
+/// most likely error then), there is nobody left to tell.
+fn complain(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "mops: {message}");
 }
 
 fn run(cli: Cli) -> eyre::Result<ExitCode> {
@@ -80,10 +88,12 @@ async fn cockpit(config_path: Option<PathBuf>, readonly: bool) -> eyre::Result<(
 /// The cockpit on a sandbox of its own, through the same config path a user's takes.
 async fn demo(options: sandbox::SandboxOptions, readonly: bool) -> eyre::Result<()> {
     let sandbox = sandbox::spawn(options).await?;
-    let dir = tempfile::Builder::new()
-        .prefix("mops-demo-")
-        .tempdir()
-        .wrap_err("creating a folder for the demo config")?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("mops-demo-");
+    // The folder holds the sandbox's secrets: only this user may look in.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir().wrap_err("creating a folder for the demo config")?;
     let path = dir.path().join("demo.toml");
     sandbox.write_config(&path)?;
     let cfg = config::load(&path)?;
@@ -146,7 +156,7 @@ fn act(args: &mops::cli::ActArgs, config_path: Option<&Path>, readonly: bool) ->
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("mops: {e}");
+            complain(format_args!("{e}"));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -175,7 +185,7 @@ fn config_command(command: ConfigCommand, global: Option<&Path>) -> eyre::Result
             let cfg = match config::load(&path) {
                 Ok(cfg) => cfg,
                 Err(e) => {
-                    eprintln!("mops: {e}");
+                    complain(format_args!("{e}"));
                     return Ok(ExitCode::FAILURE);
                 }
             };

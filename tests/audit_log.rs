@@ -6,7 +6,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mops::actions::audit::{AuditEvent, read_log};
@@ -48,17 +48,7 @@ fn campaign(id: &str, status: CampaignStatus) -> Campaign {
 
 /// A Mailchimp connector configured the way a user would, pointed at `server`.
 fn mailchimp(dir: &Path, server: &MockServer) -> Arc<dyn Connector> {
-    let key = dir.join("mailchimp.key");
-    fs::write(&key, API_KEY).expect("write key");
-    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod key");
-    let text = format!(
-        "[[source]]\nname = \"mailchimp\"\nkind = \"mailchimp\"\nbase_url = \"{}/3.0\"\napi_key = {{ file = \"{}\" }}\n",
-        server.uri(),
-        key.display()
-    );
-    let cfg = config::parse(&text, &dir.join("config.toml")).expect("config");
-    let core = HttpCore::new(false).expect("http core");
-    sources::build(&core, &cfg.sources[0]).expect("connector")
+    mailchimp_at(dir, &server.uri())
 }
 
 /// Every line of the file: valid JSON objects with the fields a reader needs.
@@ -416,4 +406,231 @@ fn killed_writers_leave_only_whole_lines() {
         contents.records.last().and_then(|r| r.request_id.as_deref()),
         Some("after-kill")
     );
+}
+
+/// Set on the child copy of this test binary that sends a batch until
+/// killed: the log it writes, the address of the vendor it sends to, and a
+/// folder for its config.
+const BATCH_LOG_ENV: &str = "MOPS_AUDIT_BATCH_TEST_LOG";
+const BATCH_VENDOR_ENV: &str = "MOPS_AUDIT_BATCH_TEST_VENDOR";
+const BATCH_DIR_ENV: &str = "MOPS_AUDIT_BATCH_TEST_DIR";
+
+/// Not a test on its own: the batch sender `killed_batch_leaves_an_attempt_for_every_request_sent`
+/// starts in a child process and kills. It schedules campaign after campaign through the
+/// executor, one at a time as the cockpit's batches do, each audited.
+#[tokio::test]
+#[ignore = "helper process for killed_batch_leaves_an_attempt_for_every_request_sent"]
+async fn audit_batch_child() {
+    let (Some(log_path), Ok(vendor), Some(dir)) = (
+        std::env::var_os(BATCH_LOG_ENV),
+        std::env::var(BATCH_VENDOR_ENV),
+        std::env::var_os(BATCH_DIR_ENV),
+    ) else {
+        return;
+    };
+    let connector = mailchimp_at(Path::new(&dir), &vendor);
+    let executor = Executor::new(AuditLog::open(PathBuf::from(log_path)).expect("audit"), false);
+    let when = ActionArgs {
+        time: Some(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)),
+        ..ActionArgs::default()
+    };
+    let started = Instant::now();
+    let mut i = 0usize;
+    // Bounded, so an orphan can never run forever.
+    while started.elapsed() < Duration::from_secs(60) {
+        let draft = campaign(&format!("c{i}"), CampaignStatus::Save);
+        let planned = connector
+            .plan("schedule", Target::Campaign(&draft), &when)
+            .expect("plan schedule");
+        executor.run(connector.as_ref(), &planned).await.expect("scheduled");
+        i += 1;
+    }
+}
+
+/// What the counting vendor saw.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Requests whose first line arrived, whole or not.
+    requests: usize,
+    /// The request ids of those whose headers arrived whole.
+    ids: Vec<String>,
+    open_connections: usize,
+}
+
+/// A loopback HTTP/1.1 server that counts every request as soon as its
+/// first line arrives, and answers each with 204 after a short pause, so a
+/// kill often lands while a request is in flight.
+fn counting_vendor() -> (String, Arc<Mutex<Seen>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let shared = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            shared.lock().expect("seen").open_connections += 1;
+            let seen = shared.clone();
+            std::thread::spawn(move || {
+                serve_counting(stream, &seen);
+                seen.lock().expect("seen").open_connections -= 1;
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn serve_counting(stream: std::net::TcpStream, seen: &Mutex<Seen>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        seen.lock().expect("seen").requests += 1;
+        let (mut length, mut id, mut whole) = (0usize, None, false);
+        loop {
+            let mut header = String::new();
+            match reader.read_line(&mut header) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                whole = true;
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+                if name == "content-length" {
+                    length = value.parse().unwrap_or(0);
+                } else if name == mops::http::REQUEST_ID_HEADER {
+                    id = Some(value.to_owned());
+                }
+            }
+        }
+        if !whole {
+            return;
+        }
+        if let Some(id) = id {
+            seen.lock().expect("seen").ids.push(id);
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+        if writer
+            .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// A Mailchimp connector configured the way a user would, pointed at `base`.
+fn mailchimp_at(dir: &Path, base: &str) -> Arc<dyn Connector> {
+    let key = dir.join("mailchimp.key");
+    fs::write(&key, API_KEY).expect("write key");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod key");
+    let text = format!(
+        "[[source]]\nname = \"mailchimp\"\nkind = \"mailchimp\"\nbase_url = \"{base}/3.0\"\napi_key = {{ file = \"{}\" }}\n",
+        key.display()
+    );
+    let cfg = config::parse(&text, &dir.join("config.toml")).expect("config");
+    let core = HttpCore::new(false).expect("http core");
+    sources::build(&core, &cfg.sources[0]).expect("connector")
+}
+
+#[test]
+fn killed_batch_leaves_an_attempt_for_every_request_sent() {
+    const ROUNDS: usize = 4;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.jsonl");
+    let (vendor, seen) = counting_vendor();
+    for round in 0..ROUNDS {
+        let exe = std::env::current_exe().expect("test binary");
+        let child = Command::new(exe)
+            .args(["--ignored", "--exact", "audit_batch_child", "--test-threads", "1"])
+            .env(BATCH_LOG_ENV, &path)
+            .env(BATCH_VENDOR_ENV, &vendor)
+            .env(BATCH_DIR_ENV, dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn batch");
+        let mut child = KillOnDrop(child);
+        // Kill at a different point of the batch each round.
+        let target = seen.lock().expect("seen").requests + 10 + round * 7;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while seen.lock().expect("seen").requests < target {
+            assert!(Instant::now() < deadline, "the batch sent too little");
+            assert!(
+                child.0.try_wait().expect("poll child").is_none(),
+                "the batch died on its own"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // SIGKILL mid-batch (in flight, or a little later: writing the
+        // outcome, the next attempt): no handler, no flush, no cleanup.
+        std::thread::sleep(Duration::from_micros(round as u64 * 1500));
+        child.0.kill().expect("SIGKILL");
+        child.0.wait().expect("reap");
+        // Whatever the dead child had already put on the wire arrives now.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.lock().expect("seen").open_connections > 0 {
+            assert!(Instant::now() < deadline, "the child's connections stayed open");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+
+        let text = fs::read_to_string(&path).expect("read log");
+        assert!(text.ends_with('\n'), "round {round}: the last line is whole");
+        let records: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("round {round}: not JSON ({e}): {line}")))
+            .collect();
+        let ids_of = |event: &str| -> Vec<String> {
+            records
+                .iter()
+                .filter(|r| r["event"] == event)
+                .map(|r| r["request_id"].as_str().expect("request id").to_owned())
+                .collect()
+        };
+        let (attempts, outcomes) = (ids_of("attempt"), ids_of("outcome"));
+        let seen = seen.lock().expect("seen");
+        assert!(
+            attempts.len() >= seen.requests,
+            "round {round}: {} requests reached the vendor but only {} attempts were recorded",
+            seen.requests,
+            attempts.len()
+        );
+        for id in &seen.ids {
+            assert!(attempts.contains(id), "round {round}: request {id} was sent unrecorded");
+        }
+        assert!(
+            outcomes.len() <= attempts.len(),
+            "round {round}: {} outcomes for {} attempts",
+            outcomes.len(),
+            attempts.len()
+        );
+        for id in &outcomes {
+            assert!(attempts.contains(id), "round {round}: outcome {id} without an attempt");
+        }
+        // One action at a time: at most the one in flight per killed batch lacks its outcome.
+        assert!(
+            attempts.len() - outcomes.len() <= round + 1,
+            "round {round}: {} attempts, {} outcomes",
+            attempts.len(),
+            outcomes.len()
+        );
+        eprintln!(
+            "round {round}: vendor saw {} requests; log holds {} attempts, {} outcomes",
+            seen.requests,
+            attempts.len(),
+            outcomes.len()
+        );
+    }
 }

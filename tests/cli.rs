@@ -130,6 +130,17 @@ fn every_subcommand_has_help() {
 }
 
 #[test]
+fn the_sandbox_help_names_every_fault_kind() {
+    let sb = Sandbox::new();
+    let out = run(sb.mops(&["sandbox", "--help"]));
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for kind in mops::sandbox::FAULT_KINDS {
+        let name = kind.split(':').next().unwrap_or(kind);
+        assert!(help.contains(name), "sandbox --help lacks {kind}:\n{}", out.stdout);
+    }
+}
+
+#[test]
 fn init_writes_a_starter_that_check_accepts_and_never_overwrites() {
     let sb = Sandbox::new();
     let path = sb.default_config();

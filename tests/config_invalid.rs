@@ -251,6 +251,52 @@ fn base_url_on_http() {
     );
 }
 
+/// The fix every refused plain-http URL suggests.
+const INSECURE_FIX: &str = "use https, or set allow_insecure = true if this is a lab";
+
+#[test]
+fn insecure_base_url() {
+    let text = expect_problem(
+        "insecure_base_url.toml",
+        6,
+        12,
+        "source \"crm\" field base_url",
+        &[
+            "plain http:// to a host that is not loopback",
+            "credentials",
+            INSECURE_FIX,
+        ],
+    );
+    assert!(!text.contains("hubspot-proxy"), "the URL is not echoed:\n{text}");
+}
+
+#[test]
+fn insecure_http_url() {
+    expect_problem(
+        "insecure_http_url.toml",
+        4,
+        7,
+        "source \"landing\" field url",
+        &["plain http:// to a host that is not loopback", INSECURE_FIX],
+    );
+}
+
+#[test]
+fn wrong_type_allow_insecure() {
+    let text = expect_problem(
+        "wrong_type_allow_insecure.toml",
+        7,
+        18,
+        "source \"blog\" field allow_insecure",
+        &["expected true or false, found string"],
+    );
+    // Not a boolean, so not an opt-out: the plain-http URL is refused as well.
+    assert!(
+        text.contains(":4:12: source \"blog\" field base_url: plain http://"),
+        "{text}"
+    );
+}
+
 #[test]
 fn missing_required_field() {
     expect_problem(

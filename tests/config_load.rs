@@ -501,3 +501,53 @@ fn quality_defaults_apply_when_absent_or_partly_set() {
         matches!(&hubspot.sources[0].settings, SourceSettings::Hubspot { round_robin, .. } if round_robin.is_empty())
     );
 }
+
+/// Loads `text` as a config file of its own.
+fn load_text(text: &str) -> Result<config::Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    config::load(&write(dir.path(), "config.toml", text))
+}
+
+#[test]
+fn allow_insecure_lets_a_lab_use_plain_http_and_check_says_so() {
+    let cfg = load_text(
+        "[[source]]\nname = \"blog\"\nkind = \"wordpress\"\nbase_url = \"http://wp.lab.internal/wp-json\"\n\
+         user = \"ops-bot\"\napp_password = { env = \"MOPS_TEST_ALLOW_INSECURE_UNSET\" }\nallow_insecure = true\n\
+         [[source]]\nname = \"landing\"\nkind = \"http\"\nurl = \"http://www.lab.internal/\"\nallow_insecure = true\n",
+    )
+    .expect("allow_insecure = true accepts plain http off loopback");
+    assert_eq!(
+        cfg.source("blog").and_then(|s| s.base_url.as_ref()).map(|u| u.as_str()),
+        Some("http://wp.lab.internal/wp-json")
+    );
+    let text = config::check(&cfg).to_string();
+    assert!(
+        text.contains("warn  source \"blog\" runs with allow_insecure = true (7:18): its credentials and data travel unencrypted over http:// to wp.lab.internal"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "warn  source \"landing\" runs with allow_insecure = true (12:18): its requests travel unencrypted"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn plain_http_to_loopback_needs_no_opt_out() {
+    for host in ["127.0.0.1:4010", "127.3.2.1", "[::1]:8080", "localhost:4010"] {
+        let cfg = load_text(&format!(
+            "[[source]]\nname = \"crm\"\nkind = \"hubspot\"\nbase_url = \"http://{host}/hubspot\"\n\
+             token = {{ env = \"HUBSPOT_TOKEN\" }}\n[[source]]\nname = \"site\"\nkind = \"http\"\nurl = \"http://{host}/\"\n"
+        ))
+        .unwrap_or_else(|e| panic!("{host}: {e}"));
+        assert_eq!(cfg.sources.len(), 2, "{host}");
+        assert!(cfg.insecure_sites.is_empty(), "{host}");
+        let report = config::check(&cfg);
+        assert!(
+            !report.warnings.iter().any(|w| w.contains("allow_insecure")),
+            "{host}: {:?}",
+            report.warnings
+        );
+    }
+}

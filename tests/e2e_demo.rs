@@ -24,6 +24,11 @@ struct Session {
 
 impl Session {
     fn demo() -> Session {
+        Session::demo_with(&[])
+    }
+
+    /// `mops demo` with extra arguments (faults active from the start).
+    fn demo_with(extra: &[&str]) -> Session {
         let port = free_port();
         let home = tempfile::tempdir().expect("tempdir");
         let pty = native_pty_system()
@@ -36,8 +41,11 @@ impl Session {
             .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mops"));
         cmd.args(["demo", "--listen", &format!("127.0.0.1:{port}")]);
+        cmd.args(extra);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());
+        // The demo writes its sandbox secrets under TMPDIR: keep them in this test's home.
+        cmd.env("TMPDIR", home.path());
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env_remove("MOPS_CONFIG");
@@ -538,6 +546,45 @@ fn a_failed_publish_waits_in_the_queue_and_a_retry_sends_it() {
         (outcomes[0]["ok"].clone(), outcomes[1]["ok"].clone()),
         (false.into(), true.into())
     );
+    s.keys("q");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn keys_are_answered_while_every_source_hangs() {
+    let mut s = Session::demo_with(&[
+        "--fault",
+        "mailchimp=hang",
+        "--fault",
+        "hubspot=hang",
+        "--fault",
+        "wordpress=hang",
+        "--fault",
+        "website=hang",
+    ]);
+    s.wait_for("the cockpit", Duration::from_secs(30), |sc| sc.contains("Stack health"));
+    // Every poll is hanging now; the loop must not be.
+    for (keys, what, expect) in [
+        ("?", "help", "Esc or ? to close"),
+        ("?", "help closed", "┌ 3 Data-quality alerts"),
+        ("4", "the task queues focused", "┏ 4 Task queues"),
+        ("z", "the zoomed pane", "Failed actions (0)"),
+        ("1", "the health pane", "┏ 1 Stack health"),
+    ] {
+        let started = Instant::now();
+        s.keys(keys);
+        s.wait_for(what, Duration::from_secs(5), |sc| sc.contains(expect));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{what} took {:?} while every source hangs",
+            started.elapsed()
+        );
+    }
+    // The timeouts fire and say so: every source DOWN (the header's count), with the reason.
+    let screen = s.wait_for("the timeouts reported", Duration::from_secs(40), |sc| {
+        sc.contains("DOWN 4") && sc.contains("timed out after 3s")
+    });
+    assert!(!screen.contains("OK "), "{screen}");
     s.keys("q");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
 }

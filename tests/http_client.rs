@@ -233,7 +233,7 @@ async fn connect_errors_are_retried_then_reported() {
 }
 
 #[tokio::test]
-async fn oversized_bodies_are_refused_without_retry() {
+async fn a_declared_oversized_body_is_refused_without_retry() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
@@ -245,11 +245,150 @@ async fn oversized_bodies_are_refused_without_retry() {
         ..fast()
     };
     let err = client(policy)
-        .send(Request::get(url(&server, "/big")))
+        .send(Request::get(url(&server, "/big?key=s3cr3t")))
         .await
         .unwrap_err();
-    assert!(matches!(err, HttpError::Body { attempts: 1, .. }), "{err:?}");
-    assert!(err.to_string().contains("larger than 1024 bytes"), "{err}");
+    assert!(
+        matches!(
+            err,
+            HttpError::TooLarge {
+                limit: 1024,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "response larger than 1 KiB from {}/big?key=*** (request {})",
+            server.uri(),
+            err.request_id()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_body_at_the_cap_is_read_whole() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("y".repeat(1024)))
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        max_body: 1024,
+        ..fast()
+    };
+    let resp = client(policy).send(Request::get(url(&server, "/fits"))).await.unwrap();
+    assert_eq!(resp.body.len(), 1024);
+}
+
+#[test]
+fn the_default_cap_leaves_room_for_big_member_pages() {
+    // 1000 Mailchimp members with merge fields are a few MB; 32 MiB is the default.
+    assert_eq!(Policy::default().max_body, 32 * 1024 * 1024);
+}
+
+/// A server on 127.0.0.1 that answers every connection with `head` and then
+/// whatever `body` writes, counting connections.
+async fn raw_server<F, Fut>(head: &'static str, body: F) -> (Url, Arc<std::sync::atomic::AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    let body = Arc::new(body);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                // Read the request head (a GET has no body), then answer.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                if stream.write_all(head.as_bytes()).await.is_ok() {
+                    body(stream).await;
+                }
+            });
+        }
+    });
+    (Url::parse(&format!("http://{addr}/endless")).unwrap(), connections)
+}
+
+#[tokio::test]
+async fn an_endless_undeclared_body_is_cut_off_at_the_cap() {
+    use tokio::io::AsyncWriteExt;
+    // Chunked, no length: the only way to stop is to count what arrives.
+    let (u, connections) = raw_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        |mut stream| async move {
+            let data = vec![b'['; 64 * 1024];
+            let frame = [format!("{:x}\r\n", data.len()).into_bytes(), data, b"\r\n".to_vec()].concat();
+            // Until the client hangs up: a body that never ends.
+            while stream.write_all(&frame).await.is_ok() {}
+        },
+    )
+    .await;
+    let policy = Policy {
+        max_body: 1024 * 1024,
+        ..fast()
+    };
+    let err = client(policy).send(Request::get(u)).await.unwrap_err();
+    assert!(
+        matches!(err, HttpError::TooLarge { limit, attempts: 1, .. } if limit == 1024 * 1024),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("response larger than 1 MiB from http://127.0.0.1:"),
+        "{err}"
+    );
+    // Not retried: the same body would come again.
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_slow_drip_body_hits_the_timeout() {
+    use tokio::io::AsyncWriteExt;
+    // Headers at once, then one byte every 50 ms of a body far under the cap:
+    // only a timeout that covers the body can end this call.
+    let (u, _) = raw_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        |mut stream| async move {
+            loop {
+                if stream.write_all(b" ").await.is_err() || stream.flush().await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        },
+    )
+    .await;
+    let policy = Policy {
+        timeout: Duration::from_millis(400),
+        max_retries: 0,
+        ..fast()
+    };
+    // The outer bound only turns a missing timeout into a failure instead of a hang.
+    let err = tokio::time::timeout(Duration::from_secs(5), client(policy).send(Request::get(u)))
+        .await
+        .expect("the per-attempt timeout must cover the body")
+        .unwrap_err();
+    assert!(
+        matches!(err, HttpError::Timeout { attempts: 1, after, .. } if after == Duration::from_millis(400)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mops::sandbox::{self, Fault, SOURCES, SandboxOptions};
 use reqwest::Client;
 use sandbox_support::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn status_fault_uses_each_vendors_error_shape() {
@@ -340,18 +340,17 @@ async fn control_endpoint_names_known_sources_and_kinds_on_errors() {
             .unwrap();
         assert_eq!(response.status(), 400, "{bad}");
         let body = json(response).await;
-        assert_eq!(
-            body["kinds"],
-            json!([
-                "latency:MS",
-                "hang",
-                "status:CODE",
-                "ratelimit:SECONDS",
-                "auth",
-                "malformed"
-            ]),
-            "{bad}"
-        );
+        assert_eq!(body["kinds"], json!(sandbox::FAULT_KINDS), "{bad}");
+        for kind in [
+            "latency:MS",
+            "reset",
+            "burst:N:CODE",
+            "truncate",
+            "oversize:MB",
+            "drip:BYTES_PER_SEC",
+        ] {
+            assert!(body["kinds"].as_array().unwrap().contains(&json!(kind)), "{kind}");
+        }
         assert!(body["error"].is_string());
     }
     let response = c
@@ -365,5 +364,363 @@ async fn control_endpoint_names_known_sources_and_kinds_on_errors() {
     // Nothing was set by the refused requests.
     let listed = json(c.get(url(&sb, "/_sandbox/faults")).send().await.unwrap()).await;
     assert_eq!(listed, json!({}));
+    sb.shutdown().await;
+}
+
+/// PUT a fault limited to `path` below the source's prefix.
+async fn set_scoped_fault(c: &Client, sb: &sandbox::Sandbox, source: &str, path: &str, kind: &str) {
+    let response = c
+        .put(url(sb, &format!("/_sandbox/faults/{source}")))
+        .json(&json!({ "kind": kind, "path": path }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
+}
+
+async fn listed_faults(c: &Client, sb: &sandbox::Sandbox) -> Value {
+    json(c.get(url(sb, "/_sandbox/faults")).send().await.unwrap()).await
+}
+
+fn search_tasks(c: &Client, sb: &sandbox::Sandbox) -> reqwest::RequestBuilder {
+    let token = secrecy::ExposeSecret::expose_secret(&sb.credentials().hubspot_token).to_owned();
+    c.post(url(sb, "/hubspot/crm/v3/objects/tasks/search"))
+        .bearer_auth(token)
+        .json(&json!({ "limit": 5, "properties": ["hs_task_subject", "hs_task_status"] }))
+}
+
+/// Every error in `err`'s source chain, for asserting on the cause.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn reset_fault_closes_the_connection_without_an_answer() {
+    let sb = start(20).await;
+    let c = client();
+    set_fault(&c, &sb, "hubspot", "reset").await;
+    for _ in 0..2 {
+        let err = probe(&c, &sb, "hubspot").send().await.unwrap_err();
+        assert!(!err.is_timeout() && err.status().is_none(), "{}", chain(&err));
+    }
+    // The sandbox itself is fine, and so is the source once cleared.
+    assert_eq!(probe(&c, &sb, "wordpress").send().await.unwrap().status(), 200);
+    clear_fault(&c, &sb, "hubspot").await;
+    assert_eq!(probe(&c, &sb, "hubspot").send().await.unwrap().status(), 200);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn truncate_fault_announces_the_full_length_and_sends_half() {
+    let sb = start(21).await;
+    let c = client();
+    let full = mailchimp(&c, &sb, "/campaigns?count=5")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    set_fault(&c, &sb, "mailchimp", "truncate").await;
+
+    let mut response = mailchimp(&c, &sb, "/campaigns?count=5").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.content_length(), Some(full.len() as u64));
+    let mut received = Vec::new();
+    let err = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => received.extend_from_slice(&chunk),
+            Ok(None) => panic!(
+                "the body ended cleanly after {} of {} bytes",
+                received.len(),
+                full.len()
+            ),
+            Err(err) => break err,
+        }
+    };
+    assert!(err.is_body() || err.is_decode(), "{}", chain(&err));
+    assert!(received.len() < full.len(), "{} of {}", received.len(), full.len());
+    assert_eq!(received[..], full[..received.len()]);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversize_fault_streams_valid_json_of_the_asked_size() {
+    let sb = start(22).await;
+    let c = client();
+    set_fault(&c, &sb, "mailchimp", "oversize:3").await;
+    let response = mailchimp(&c, &sb, "/ping").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(content_type(&response), "application/json");
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.len(), 3 * 1024 * 1024);
+    let value: Value = serde_json::from_slice(&body).unwrap();
+    // Still the vendor's answer, just huge.
+    assert_eq!(value["health_status"], "Everything's Chimpy!");
+    sb.shutdown().await;
+}
+
+/// The same request answered normally, then with `drift:{variant}`.
+async fn drifted(sb: &sandbox::Sandbox, path: &str, variant: &str) -> (Value, Value) {
+    let c = client();
+    let before = mailchimp_json(&c, sb, path).await;
+    set_fault(&c, sb, "mailchimp", &format!("drift:{variant}")).await;
+    let after = mailchimp_json(&c, sb, path).await;
+    clear_fault(&c, sb, "mailchimp").await;
+    (before, after)
+}
+
+fn campaigns(value: &Value) -> &Vec<Value> {
+    let list = value["campaigns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no campaigns: {value}"));
+    assert!(!list.is_empty(), "{value}");
+    list
+}
+
+#[tokio::test]
+async fn drift_faults_transform_the_real_answer() {
+    let sb = start(23).await;
+    let path = "/campaigns?count=3";
+
+    let (before, after) = drifted(&sb, path, "missing").await;
+    assert!(
+        before["total_items"].is_u64() && after.get("total_items").is_none(),
+        "{after}"
+    );
+    for (b, a) in campaigns(&before).iter().zip(campaigns(&after)) {
+        assert!(b["id"].is_string() && a.get("id").is_none(), "{a}");
+        assert_eq!(a["status"], b["status"]);
+    }
+
+    let (before, after) = drifted(&sb, path, "extra").await;
+    assert!(after["sandbox_drift_extra"].is_object(), "{after}");
+    for (b, a) in campaigns(&before).iter().zip(campaigns(&after)) {
+        assert!(a["sandbox_drift_extra"].is_object() && a["settings"]["sandbox_drift_extra"].is_object());
+        assert_eq!((&a["id"], &a["status"]), (&b["id"], &b["status"]));
+    }
+
+    let (before, after) = drifted(&sb, path, "null").await;
+    assert!(before["total_items"].is_u64());
+    assert_eq!(after["total_items"], Value::Null);
+    for a in campaigns(&after) {
+        assert_eq!(
+            (&a["id"], &a["status"], &a["emails_sent"]),
+            (&Value::Null, &Value::Null, &Value::Null)
+        );
+    }
+
+    let (before, after) = drifted(&sb, path, "strings").await;
+    assert_eq!(after["total_items"], json!(before["total_items"].to_string()));
+    for (b, a) in campaigns(&before).iter().zip(campaigns(&after)) {
+        assert!(b["emails_sent"].is_number());
+        assert_eq!(a["emails_sent"], json!(b["emails_sent"].to_string()));
+        assert_eq!(a["id"], b["id"]);
+    }
+
+    let (before, after) = drifted(&sb, path, "enum").await;
+    for (b, a) in campaigns(&before).iter().zip(campaigns(&after)) {
+        assert!(b["status"].is_string());
+        assert_eq!(a["status"], "SANDBOX_UNKNOWN_VALUE");
+        assert_eq!(a["id"], b["id"]);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn drift_applies_to_every_vendor() {
+    let sb = start(24).await;
+    let c = client();
+    set_fault(&c, &sb, "hubspot", "drift:enum").await;
+    set_fault(&c, &sb, "wordpress", "drift:strings").await;
+    let tasks = json(search_tasks(&c, &sb).send().await.unwrap()).await;
+    let results = tasks["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "{tasks}");
+    for task in results {
+        assert_eq!(task["properties"]["hs_task_status"], "SANDBOX_UNKNOWN_VALUE", "{task}");
+    }
+    let posts = json(wordpress(&c, &sb, "/wp/v2/posts?per_page=2").send().await.unwrap()).await;
+    for post in posts.as_array().unwrap() {
+        assert!(post["id"].is_string(), "{post}");
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn drip_fault_sends_the_normal_answer_slowly() {
+    let sb = start(25).await;
+    let c = client();
+    let normal = probe(&c, &sb, "website").send().await.unwrap().text().await.unwrap();
+    // About 0.8 s for the whole page.
+    let rate = normal.len() * 10 / 8;
+    set_fault(&c, &sb, "website", &format!("drip:{rate}")).await;
+
+    let started = Instant::now();
+    let response = probe(&c, &sb, "website").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), normal);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(750), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_drip_trips_the_clients_total_timeout() {
+    let sb = start(26).await;
+    let c = client();
+    set_fault(&c, &sb, "website", "drip:20").await;
+    let impatient = Client::builder().timeout(Duration::from_millis(400)).build().unwrap();
+    // The head comes at once; the body takes far longer than the timeout.
+    let response = probe(&impatient, &sb, "website").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let err = response.text().await.unwrap_err();
+    assert!(err.is_timeout(), "{}", chain(&err));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn burst_fault_answers_n_errors_then_clears_itself() {
+    let sb = start(27).await;
+    let c = client();
+    set_fault(&c, &sb, "hubspot", "burst:3:502").await;
+    for left in [3, 2, 1] {
+        assert_eq!(
+            listed_faults(&c, &sb).await,
+            json!({ "hubspot": format!("burst:{left}:502") })
+        );
+        let response = probe(&c, &sb, "hubspot").send().await.unwrap();
+        assert_eq!(response.status(), 502);
+        assert_eq!(json(response).await["status"], "error");
+    }
+    assert_eq!(listed_faults(&c, &sb).await, json!({}));
+    for _ in 0..2 {
+        assert_eq!(probe(&c, &sb, "hubspot").send().await.unwrap().status(), 200);
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoke_fault_persists_until_cleared() {
+    let sb = start(28).await;
+    let c = client();
+    assert_eq!(probe(&c, &sb, "wordpress").send().await.unwrap().status(), 200);
+    set_fault(&c, &sb, "wordpress", "revoke").await;
+    for _ in 0..4 {
+        let response = probe(&c, &sb, "wordpress").send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert_eq!(json(response).await["code"], "incorrect_password");
+    }
+    // Listed under its canonical spelling.
+    assert_eq!(listed_faults(&c, &sb).await, json!({ "wordpress": "auth" }));
+    clear_fault(&c, &sb, "wordpress").await;
+    assert_eq!(probe(&c, &sb, "wordpress").send().await.unwrap().status(), 200);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn endpoint_faults_leave_the_sources_other_endpoints_alone() {
+    let sb = start(29).await;
+    let c = client();
+    set_scoped_fault(&c, &sb, "hubspot", "/crm/v3/objects/tasks/search", "status:500").await;
+
+    assert_eq!(search_tasks(&c, &sb).send().await.unwrap().status(), 500);
+    for path in ["/crm/v3/objects/contacts?limit=1", "/crm/v3/objects/tasks?limit=1"] {
+        assert_eq!(hubspot(&c, &sb, path).send().await.unwrap().status(), 200, "{path}");
+    }
+    assert_eq!(
+        listed_faults(&c, &sb).await,
+        json!({ "hubspot/crm/v3/objects/tasks/search": "status:500" })
+    );
+
+    // A source-wide fault beside it: the more specific one wins on its path.
+    set_fault(&c, &sb, "hubspot", "status:503").await;
+    assert_eq!(search_tasks(&c, &sb).send().await.unwrap().status(), 500);
+    assert_eq!(probe(&c, &sb, "hubspot").send().await.unwrap().status(), 503);
+    assert_eq!(
+        listed_faults(&c, &sb).await,
+        json!({ "hubspot": "status:503", "hubspot/crm/v3/objects/tasks/search": "status:500" })
+    );
+
+    // Clearing one path leaves the source-wide fault; clearing the source clears all.
+    let response = c
+        .delete(url(&sb, "/_sandbox/faults/hubspot?path=/crm/v3/objects/tasks/search"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(search_tasks(&c, &sb).send().await.unwrap().status(), 503);
+    set_scoped_fault(&c, &sb, "hubspot", "/crm/v3/objects/tasks/search", "reset").await;
+    clear_fault(&c, &sb, "hubspot").await;
+    assert_eq!(listed_faults(&c, &sb).await, json!({}));
+    assert_eq!(search_tasks(&c, &sb).send().await.unwrap().status(), 200);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn endpoint_faults_from_the_command_line_spelling() {
+    let (target, fault) = sandbox::parse_fault_arg("hubspot/crm/v3/objects/tasks/search=status:500").unwrap();
+    let sb = start_with(30, vec![(target, fault), ("website/health".to_owned(), Fault::Hang)]).await;
+    let c = client();
+    assert_eq!(search_tasks(&c, &sb).send().await.unwrap().status(), 500);
+    assert_eq!(probe(&c, &sb, "hubspot").send().await.unwrap().status(), 200);
+    // The merged website router is scoped the same way.
+    assert_eq!(probe(&c, &sb, "website").send().await.unwrap().status(), 200);
+    let impatient = Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+    assert!(
+        website(&impatient, &sb, "/health")
+            .send()
+            .await
+            .unwrap_err()
+            .is_timeout()
+    );
+    assert_eq!(
+        listed_faults(&c, &sb).await,
+        json!({ "hubspot/crm/v3/objects/tasks/search": "status:500", "website/health": "hang" })
+    );
+    let response = c.delete(url(&sb, "/_sandbox/faults")).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(listed_faults(&c, &sb).await, json!({}));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_spellings_of_new_kinds_and_paths_are_refused_naming_the_problem() {
+    let sb = start(31).await;
+    let c = client();
+    for (body, wanted) in [
+        (json!({ "kind": "burst:3" }), "\"burst\""),
+        (json!({ "kind": "burst:3:404" }), "between 500 and 599"),
+        (json!({ "kind": "drift:sideways" }), "\"drift\""),
+        (json!({ "kind": "oversize:9999" }), "\"oversize\""),
+        (json!({ "kind": "drip:0" }), "\"drip\""),
+        (json!({ "kind": "reset:1" }), "\"reset\" takes no value"),
+        (json!({ "kind": "truncate:now" }), "\"truncate\" takes no value"),
+        (json!({ "kind": "status:500", "path": "crm/v3" }), "must start with /"),
+        (
+            json!({ "kind": "status:500", "path": "/hubspot/crm/v3" }),
+            "leave out the /hubspot prefix",
+        ),
+    ] {
+        let response = c
+            .put(url(&sb, "/_sandbox/faults/hubspot"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let error = json(response).await["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(wanted), "{body}: {error}");
+    }
+    assert_eq!(listed_faults(&c, &sb).await, json!({}));
+    let err = sandbox::parse_fault_arg("hubspot=drift:sideways").unwrap_err();
+    assert!(err.contains("missing, extra, null, strings, enum"), "{err}");
     sb.shutdown().await;
 }

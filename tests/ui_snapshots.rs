@@ -340,3 +340,21 @@ mod task_queues {
         insta::assert_snapshot!("failed_detail_80x24", draw(&model, 80, 24));
     }
 }
+
+#[test]
+fn a_failing_source_keeps_its_queues_and_says_they_are_stale() {
+    let mut model = common::tasks_model();
+    let now = model.now;
+    let mut p = common::probe(mops::model::HealthStatus::Down, 3_000, "HTTP 503 Service Unavailable");
+    p.http_status = Some(503);
+    model.sources[1].record(p, now + jiff::SignedDuration::from_secs(240));
+    model.now = now + jiff::SignedDuration::from_secs(241);
+    press(&mut model, KeyCode::Char('4'));
+    press(&mut model, KeyCode::Char('z'));
+    let screen = draw(&model, 160, 48);
+    assert!(
+        screen.contains("CRM tasks: overdue (2)  data from 4m ago, hubspot DOWN"),
+        "the last good tasks stay, marked stale:\n{screen}"
+    );
+    assert!(screen.contains("Call back Globex about renewal"), "{screen}");
+}

@@ -335,8 +335,6 @@ impl AuditLog {
     }
 }
 
-/// Whether the file is empty or ends a line (unreadable counts as yes: the
-/// write that follows reports the real problem).
 /// Where a record cut short by a kill begins, if the file ends in one: just
 /// after the last newline. `None` when the file ends with a whole line.
 fn torn_tail(file: &File) -> io::Result<Option<u64>> {

@@ -109,20 +109,25 @@ pub fn record_id(record: &RecordRef) -> String {
 }
 
 /// Where the record opens in the vendor's web app, when that can be known.
+/// Ids come from vendors and end up in a terminal hyperlink: only digits
+/// are spliced into a link, so nothing else can ride along.
 pub fn web_url(model: &Model, record: &RecordRef) -> Result<String, String> {
     let portal = || {
         crm(model)
             .and_then(|(_, d)| d.portal_id.clone())
             .ok_or_else(|| "the HubSpot portal id is not known yet, so no link".to_string())
+            .and_then(|p| digits("portal id", &p))
     };
     match record {
         RecordRef::Contact { id } => Ok(format!(
-            "https://app.hubspot.com/contacts/{}/record/0-1/{id}",
-            portal()?
+            "https://app.hubspot.com/contacts/{}/record/0-1/{}",
+            portal()?,
+            digits("contact id", id)?
         )),
         RecordRef::Deal { id } => Ok(format!(
-            "https://app.hubspot.com/contacts/{}/record/0-3/{id}",
-            portal()?
+            "https://app.hubspot.com/contacts/{}/record/0-3/{}",
+            portal()?,
+            digits("deal id", id)?
         )),
         RecordRef::Campaign { id } => {
             let campaign = email(model).and_then(|(_, e)| e.campaigns.iter().find(|c| &c.id == id));
@@ -132,6 +137,15 @@ pub fn web_url(model: &Model, record: &RecordRef) -> Result<String, String> {
             }
         }
         RecordRef::Member { .. } => Err("Mailchimp has no stable link for a member; y copies its id".to_string()),
+    }
+}
+
+/// `id` when it is all ASCII digits (as HubSpot's ids are), else why no link.
+fn digits(what: &str, id: &str) -> Result<String, String> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id.to_owned())
+    } else {
+        Err(format!("the {what} is not a number, so no link"))
     }
 }
 
@@ -170,5 +184,18 @@ pub fn status(s: MemberStatus) -> &'static str {
         MemberStatus::Pending => "pending",
         MemberStatus::Transactional => "transactional",
         MemberStatus::Archived => "archived",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digits;
+
+    #[test]
+    fn only_numeric_ids_become_links() {
+        assert_eq!(digits("contact id", "1501").as_deref(), Ok("1501"));
+        for bad in ["", "15/01", "1\u{1b}]8;;x\u{7}", "../2", "12a"] {
+            assert!(digits("contact id", bad).is_err(), "{bad:?}");
+        }
     }
 }

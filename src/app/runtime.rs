@@ -10,6 +10,8 @@ use eyre::WrapErr;
 use futures::StreamExt;
 use jiff::Timestamp;
 use rand::Rng;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -134,10 +136,13 @@ async fn run_with_store(
     let mut tui = Tui::enter().wrap_err("could not set up the terminal")?;
     let size = tui.terminal.size().wrap_err("reading the terminal size")?;
     model.size = (size.width, size.height);
+    tokio::spawn(watch_hangup(tx.clone()));
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    // Debug builds only: a deliberate panic for the terminal tests (see `test_panic`).
+    let panic_at = test_panic::deadline();
     let mut dirty = true;
     // Running batches, so one can be cancelled between its actions.
     let mut batches: std::collections::HashMap<u64, CancellationToken> = Default::default();
@@ -146,6 +151,8 @@ async fn run_with_store(
     let result = loop {
         if dirty {
             if let Err(e) = tui.terminal.draw(|f| crate::ui::view(&model, f)) {
+                // Most often the tty has gone away: there is nobody to draw for.
+                warn!(error = %e, "drawing the screen failed; exiting");
                 break Err(e).wrap_err("drawing the screen");
             }
             if let Some(url) = pending_link.take() {
@@ -169,6 +176,7 @@ async fn run_with_store(
             _ = tick.tick() => Msg::Tick(Timestamp::now()),
             _ = sigterm.recv() => { info!("SIGTERM"); Msg::Shutdown }
             _ = sighup.recv() => { info!("SIGHUP"); Msg::Shutdown }
+            () = test_panic::wait(panic_at) => test_panic::fire(),
         };
         // Handle this message and everything already queued, then draw once.
         let mut next = Some(msg);
@@ -268,6 +276,77 @@ async fn run_with_store(
     cancel.cancel();
     drop(tui);
     result
+}
+
+/// Asks the loop to shut down when the terminal hangs up (the tty closed:
+/// SSH dropped, the terminal emulator gone). crossterm's reader does not say
+/// so: it retries the failing read forever, so without this the loop would
+/// only notice at its next failed draw. A hang-up shows as read-closed
+/// readiness on stdin; nothing is read here.
+async fn watch_hangup(tx: mpsc::UnboundedSender<Msg>) {
+    use std::os::fd::AsFd;
+    let registered = std::io::stdin().as_fd().try_clone_to_owned().and_then(|owned| {
+        // SAFETY: the fd is our own copy, owned by the `AsyncFd`: it stays
+        // open and refers to the same file description as long as it does.
+        unsafe { AsyncFd::register_with_interest(owned, Interest::READABLE) }.map_err(std::io::Error::from)
+    });
+    let stdin = match registered {
+        Ok(fd) => fd,
+        Err(e) => {
+            warn!(error = %e, "cannot watch the terminal for a hang-up");
+            return;
+        }
+    };
+    loop {
+        let Ok(mut ready) = stdin.readable().await else {
+            return;
+        };
+        if ready.ready().is_read_closed() {
+            info!("the terminal hung up");
+            let _ = tx.send(Msg::Shutdown);
+            return;
+        }
+        // Plain input: crossterm reads it. Wait for the next change.
+        ready.clear_ready();
+    }
+}
+
+/// A test hook: `MOPS_TEST_PANIC_AFTER_MS=N` makes the UI loop panic N ms
+/// after it starts, as a real bug would, so tests can check that the terminal
+/// comes back and that the panic report holds no secret. Debug builds only: a
+/// release build ignores the variable (`deadline` is always `None`).
+mod test_panic {
+    use tokio::time::Instant;
+
+    /// The variable that arms the hook.
+    #[cfg(debug_assertions)]
+    const VAR: &str = "MOPS_TEST_PANIC_AFTER_MS";
+
+    /// When to panic: `None` (never) unless the variable holds a number of ms.
+    #[cfg(debug_assertions)]
+    pub(super) fn deadline() -> Option<Instant> {
+        let ms: u64 = std::env::var(VAR).ok()?.trim().parse().ok()?;
+        tracing::warn!(after_ms = ms, "{VAR} is set: the cockpit will panic on purpose");
+        Some(Instant::now() + std::time::Duration::from_millis(ms))
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) fn deadline() -> Option<Instant> {
+        None
+    }
+
+    /// Resolves at `deadline`; never when there is none.
+    pub(super) async fn wait(deadline: Option<Instant>) {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// The panic itself. Its message is fixed text: no config, no secret.
+    pub(super) fn fire() -> ! {
+        panic!("deliberate panic for tests (MOPS_TEST_PANIC_AFTER_MS)")
+    }
 }
 
 /// Sends a batch one action at a time through the executor (each audited;

@@ -362,12 +362,12 @@ fn queue_note(model: &Model, queue: Queue) -> Option<String> {
             .unwrap_or_else(|| "loading…".to_owned());
         return Some(format!("no data from {}: {why}", missing.join(", ")));
     }
-    let stale: Vec<&str> = feeding
-        .iter()
-        .filter(|s| s.last.as_ref().is_some_and(|(p, _)| !p.status.is_good()))
-        .map(|s| s.name.as_str())
-        .collect();
-    (!stale.is_empty()).then(|| format!("stale: {} failing", stale.join(", ")))
+    feeding.iter().find_map(|s| {
+        let (_, at) = s.data.as_ref()?;
+        let status = s.status(model.now).filter(|st| !st.is_good())?;
+        let age = human_duration(crate::app::source_state::elapsed(*at, model.now));
+        Some(format!("data from {age} ago, {} {}", s.name, status.label()))
+    })
 }
 
 /// The queues that apply to this config: content only with a CMS source,

@@ -1,6 +1,7 @@
 //! Entering and leaving the full-screen terminal, on every exit path.
 
 use std::io::{self, Stdout};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
@@ -14,7 +15,8 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// The terminal in raw mode on the alternate screen; dropping it restores
 /// the terminal, so an early `?` return cannot leave it broken.
 pub struct Tui {
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// Dropped by hand in `Drop for Tui`: see there.
+    pub terminal: ManuallyDrop<Terminal<CrosstermBackend<Stdout>>>,
 }
 
 impl Tui {
@@ -28,7 +30,9 @@ impl Tui {
             return Err(e);
         }
         match Terminal::new(CrosstermBackend::new(stdout)) {
-            Ok(terminal) => Ok(Tui { terminal }),
+            Ok(terminal) => Ok(Tui {
+                terminal: ManuallyDrop::new(terminal),
+            }),
             Err(e) => {
                 restore();
                 Err(e)
@@ -40,6 +44,16 @@ impl Tui {
 impl Drop for Tui {
     fn drop(&mut self) {
         restore();
+        // ratatui's `Terminal` shows the cursor it hid when dropped and reports
+        // a failure with `eprintln!`, which panics when stderr is the tty that
+        // has gone away (SSH dropped, terminal closed), and a panic here aborts.
+        // So show it here: a terminal that took it drops quietly; one whose tty
+        // is gone is left for the exiting process to reclaim.
+        if self.terminal.show_cursor().is_ok() {
+            // SAFETY: `terminal` is dropped only here, once, and never used
+            // again: `self` is being dropped.
+            unsafe { ManuallyDrop::drop(&mut self.terminal) };
+        }
     }
 }
 

@@ -5,8 +5,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use secrecy::SecretString;
-use url::{Host, Url};
+use url::Url;
 
+use super::transport::is_plaintext_off_loopback;
 use super::{
     Config, ConfigError, PipelineConfig, Position, QualityConfig, SecretRef, SourceConfig, SourceSettings, format_age,
     format_duration, format_rate, mailchimp_base_url,
@@ -74,7 +75,7 @@ pub(crate) fn check_with(
         .sources
         .iter()
         .map(|source| {
-            warnings.extend(source_warnings(source));
+            warnings.extend(source_warnings(source, config.insecure_sites.get(&source.name)));
             check_source(source, config.secret_sites.get(&source.name), &resolve)
         })
         .collect();
@@ -216,7 +217,8 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn source_warnings(source: &SourceConfig) -> Vec<String> {
+/// `insecure_site` is where the source sets `allow_insecure = true`, if it does.
+fn source_warnings(source: &SourceConfig, insecure_site: Option<&Position>) -> Vec<String> {
     let mut out = Vec::new();
     if source.slow >= source.timeout {
         out.push(format!(
@@ -226,30 +228,30 @@ fn source_warnings(source: &SourceConfig) -> Vec<String> {
             format_duration(source.timeout)
         ));
     }
+    let Some(at) = insecure_site else {
+        return out;
+    };
     let target = match &source.settings {
         SourceSettings::Http { url, .. } => Some(url),
         _ => source.base_url.as_ref(),
     };
-    if source.secret().is_some()
-        && let Some(url) = target
-        && url.scheme() == "http"
-        && !is_loopback(url)
-    {
-        out.push(format!(
-            "source {:?}: credentials would travel unencrypted over http://; use https://",
+    let what = if source.secret().is_some() {
+        "its credentials and data travel"
+    } else {
+        "its requests travel"
+    };
+    out.push(match target {
+        Some(url) if is_plaintext_off_loopback(url) => format!(
+            "source {:?} runs with allow_insecure = true ({at}): {what} unencrypted over http:// to {}; use https outside a lab",
+            source.name,
+            url.host_str().unwrap_or_default()
+        ),
+        _ => format!(
+            "source {:?} sets allow_insecure = true ({at}) but does not need it (https or loopback); remove it",
             source.name
-        ));
-    }
+        ),
+    });
     out
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d == "localhost",
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// The URL without its query, which can carry tokens.
@@ -443,17 +445,34 @@ test_emails = ["ops@example.com", "qa@example.com"]
     }
 
     #[test]
-    fn warns_about_plain_http_credentials_and_unreachable_slow() {
+    fn warns_about_allow_insecure_and_unreachable_slow() {
         let config = parse(
-            "[[source]]\nname = \"b\"\nkind = \"wordpress\"\nbase_url = \"http://blog.example.com/wp-json\"\nuser = \"u\"\napp_password = { env = \"P\" }\nslow = \"20s\"\ntimeout = \"10s\"\n",
+            "[[source]]\nname = \"b\"\nkind = \"wordpress\"\nbase_url = \"http://blog.example.com/wp-json\"\nuser = \"u\"\napp_password = { env = \"P\" }\nslow = \"20s\"\ntimeout = \"10s\"\nallow_insecure = true\n",
             Path::new("/c.toml"),
         )
         .unwrap();
         let report = check_with(&config, |_| Ok(SecretString::from("pw")));
         assert!(report.passed());
-        let warnings = report.warnings.join("\n");
-        assert!(warnings.contains("unencrypted"), "{warnings}");
-        assert!(warnings.contains("never show DEGRADED"), "{warnings}");
+        let text = report.to_string();
+        assert!(
+            text.contains("warn  source \"b\" runs with allow_insecure = true (9:18): its credentials and data travel unencrypted over http:// to blog.example.com; use https outside a lab\n"),
+            "{text}"
+        );
+        assert!(text.contains("never show DEGRADED"), "{text}");
+    }
+
+    #[test]
+    fn allow_insecure_that_changes_nothing_is_pointed_out() {
+        let config = parse(
+            "[[source]]\nname = \"w\"\nkind = \"http\"\nurl = \"http://127.0.0.1:8080/\"\nallow_insecure = true\n[[source]]\nname = \"x\"\nkind = \"http\"\nurl = \"https://x.test/\"\nallow_insecure = false\n",
+            Path::new("/c.toml"),
+        )
+        .unwrap();
+        let report = check(&config);
+        assert_eq!(
+            report.warnings,
+            ["source \"w\" sets allow_insecure = true (5:18) but does not need it (https or loopback); remove it"]
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod rate;
 mod schema;
 mod secrets;
 mod starter;
+mod transport;
 mod validate;
 mod vendor;
 
@@ -56,6 +57,9 @@ pub struct Config {
     /// Source name -> where its secret reference sits in [`Config::file`], so
     /// a secret that fails to resolve can be reported at its line.
     pub secret_sites: BTreeMap<String, Position>,
+    /// Source name -> where it sets `allow_insecure = true`: the sources that
+    /// may use plain `http://` off loopback (a lab), for `config check` to name.
+    pub insecure_sites: BTreeMap<String, Position>,
     /// Campaign-pipeline thresholds and per-campaign economics.
     pub pipeline: PipelineConfig,
     /// Data-quality rules: which run, how severe, their thresholds.

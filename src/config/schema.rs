@@ -101,6 +101,10 @@ pub(crate) const SOURCE_FIELDS: &[FieldSpec] = &[
         key: "expect_body",
         kinds: &[Http],
     },
+    FieldSpec {
+        key: "allow_insecure",
+        kinds: ALL,
+    },
 ];
 
 pub(crate) fn source_field(key: &str) -> Option<&'static FieldSpec> {

@@ -19,6 +19,7 @@ use super::duration::parse_duration;
 use super::email::is_plausible_email;
 use super::schema::{self, DEFAULTS_KEYS, QUALITY_KEYS, QUEUES_KEYS, SECRET_KEYS, THRESHOLD_KEYS, TOP_KEYS};
 use super::secrets::expand_path;
+use super::transport::is_plaintext_off_loopback;
 use super::{
     Config, ConfigError, DEFAULT_INTERVAL, DEFAULT_SLOW, DEFAULT_TIMEOUT, HubspotTier, MIN_INTERVAL, PipelineConfig,
     Position, Problem, QualityConfig, QueuesConfig, RateLimitSpec, SecretRef, SourceConfig, SourceSettings,
@@ -124,7 +125,8 @@ struct Timing {
 
 #[derive(Default)]
 struct RawSource {
-    base_url: Option<Url>,
+    /// With the byte offset of the value, to point at it.
+    base_url: Option<(Url, usize)>,
     interval: Option<Setting>,
     timeout: Option<Setting>,
     slow: Option<Setting>,
@@ -136,7 +138,9 @@ struct RawSource {
     round_robin: Option<Vec<String>>,
     user: Option<String>,
     app_password: Option<SecretRef>,
-    url: Option<Url>,
+    url: Option<(Url, usize)>,
+    /// `allow_insecure = true` and where.
+    allow_insecure: Option<(bool, usize)>,
     expect_status: Option<u16>,
     expect_body: Option<String>,
     /// Byte offset of the secret reference, for `config check` messages.
@@ -153,6 +157,8 @@ struct Validator<'a> {
     names: HashMap<String, usize>,
     /// Source name -> where its secret reference is.
     secret_sites: BTreeMap<String, Position>,
+    /// Source name -> where it sets `allow_insecure = true`.
+    insecure_sites: BTreeMap<String, Position>,
 }
 
 impl<'a> Validator<'a> {
@@ -169,6 +175,7 @@ impl<'a> Validator<'a> {
             problems: Vec::new(),
             names: HashMap::new(),
             secret_sites: BTreeMap::new(),
+            insecure_sites: BTreeMap::new(),
         }
     }
 
@@ -222,6 +229,7 @@ impl<'a> Validator<'a> {
             readonly,
             sources,
             secret_sites: std::mem::take(&mut self.secret_sites),
+            insecure_sites: std::mem::take(&mut self.insecure_sites),
             pipeline,
             quality,
             queues,
@@ -441,6 +449,7 @@ impl<'a> Validator<'a> {
             slow: raw.slow.unwrap_or(inherited(defaults.slow)),
         };
         self.check_timing(&format!("{label} field "), timing, false);
+        self.check_transport(&field, kind, &raw);
 
         if self.problems.len() > problems_before {
             return None;
@@ -461,7 +470,7 @@ impl<'a> Validator<'a> {
                 app_password: raw.app_password?,
             },
             SourceKind::Http => SourceSettings::Http {
-                url: raw.url?,
+                url: raw.url?.0,
                 expect_status: raw.expect_status.unwrap_or(200),
                 expect_body: raw.expect_body,
             },
@@ -471,15 +480,47 @@ impl<'a> Validator<'a> {
             let (line, column) = self.position(at);
             self.secret_sites.insert(name.clone(), Position { line, column });
         }
+        if let Some((true, at)) = raw.allow_insecure {
+            let (line, column) = self.position(at);
+            self.insecure_sites.insert(name.clone(), Position { line, column });
+        }
         Some(SourceConfig {
             name,
             kind,
-            base_url: raw.base_url,
+            base_url: raw.base_url.map(|(url, _)| url),
             interval: timing.interval.value,
             timeout: timing.timeout.value,
             slow: timing.slow.value,
             settings,
         })
+    }
+
+    /// Plain `http://` only to loopback, unless the source opts out for a lab:
+    /// off this machine, the data (and a vendor source's credentials) could be
+    /// read and altered on the way.
+    fn check_transport(&mut self, field: &impl Fn(&str) -> String, kind: SourceKind, raw: &RawSource) {
+        if matches!(raw.allow_insecure, Some((true, _))) {
+            return;
+        }
+        let what = if kind == SourceKind::Http {
+            "the check's request and the page it reads"
+        } else {
+            "the credentials and data"
+        };
+        for (key, target) in [("base_url", &raw.base_url), ("url", &raw.url)] {
+            if let Some((url, at)) = target
+                && is_plaintext_off_loopback(url)
+            {
+                self.push(
+                    *at,
+                    field(key),
+                    format!(
+                        "plain http:// to a host that is not loopback (127.0.0.1, ::1, localhost) would send {what} \
+                         unencrypted; use https, or set allow_insecure = true if this is a lab"
+                    ),
+                );
+            }
+        }
     }
 
     /// An unknown key in a fixed-shape table: a did-you-mean for a near
@@ -573,8 +614,9 @@ impl<'a> Validator<'a> {
         let at = e.value.span().start;
         let setting = |d: Duration| Setting { value: d, at: Some(at) };
         match e.key {
-            "base_url" => raw.base_url = self.url(field, e.value),
-            "url" => raw.url = self.url(field, e.value),
+            "base_url" => raw.base_url = self.url(field, e.value).map(|u| (u, at)),
+            "url" => raw.url = self.url(field, e.value).map(|u| (u, at)),
+            "allow_insecure" => raw.allow_insecure = self.boolean(field, e.value).map(|b| (b, at)),
             "interval" => raw.interval = self.duration(field, e.value).map(setting),
             "timeout" => raw.timeout = self.duration(field, e.value).map(setting),
             "slow" => raw.slow = self.duration(field, e.value).map(setting),
@@ -1111,6 +1153,36 @@ expect_body = "Sign up"
         let found = problems("[[source]]\nname = \"w\"\nkind = \"http\"\nurl = \"https://user:hunter2@x.test/\"\n");
         assert!(found[0].message.contains("credentials"), "{found:#?}");
         assert!(!found[0].message.contains("hunter2"));
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_refused_unless_allowed() {
+        const BLOG: &str = "[[source]]\nname = \"b\"\nkind = \"wordpress\"\nbase_url = \"http://10.1.2.3/wp-json\"\nuser = \"u\"\napp_password = { env = \"P\" }\n";
+        for opt in ["", "allow_insecure = false\n"] {
+            let found = problems(&format!("{BLOG}{opt}"));
+            assert_eq!(found.len(), 1, "{opt}: {found:#?}");
+            assert_eq!((found[0].line, found[0].column), (4, 12));
+            assert_eq!(found[0].field, "source \"b\" field base_url");
+            assert!(
+                found[0]
+                    .message
+                    .ends_with("use https, or set allow_insecure = true if this is a lab"),
+                "{found:#?}"
+            );
+            assert!(!found[0].message.contains("10.1.2.3"), "the URL is not echoed");
+        }
+        let allowed = parse(&format!("{BLOG}allow_insecure = true\n")).unwrap();
+        assert_eq!(allowed.insecure_sites.get("b"), Some(&Position { line: 7, column: 18 }));
+        // An https URL or a loopback one needs nothing.
+        let https = parse(&BLOG.replace("http://10.1.2.3", "https://10.1.2.3")).unwrap();
+        assert!(https.insecure_sites.is_empty());
+    }
+
+    #[test]
+    fn allow_insecure_is_a_key_of_every_kind() {
+        for kind in SourceKind::ALL {
+            assert!(schema::source_keys(Some(kind)).contains(&"allow_insecure"), "{kind:?}");
+        }
     }
 
     #[test]

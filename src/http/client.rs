@@ -148,7 +148,7 @@ enum AttemptError {
     /// Could not even build the request (bad header): retrying cannot help.
     Build(String),
     /// The body exceeds the policy's cap: retrying would only repeat it.
-    TooLarge(String),
+    TooLarge,
     Other(String),
 }
 
@@ -171,7 +171,7 @@ impl AttemptError {
     }
 
     fn is_transient(&self) -> bool {
-        !matches!(self, AttemptError::Build(_) | AttemptError::TooLarge(_))
+        !matches!(self, AttemptError::Build(_) | AttemptError::TooLarge)
     }
 }
 
@@ -403,8 +403,14 @@ impl SourceClient {
                         url,
                         request_id,
                     },
-                    AttemptError::Body(detail) | AttemptError::TooLarge(detail) => HttpError::Body {
+                    AttemptError::Body(detail) => HttpError::Body {
                         detail,
+                        attempts,
+                        url,
+                        request_id,
+                    },
+                    AttemptError::TooLarge => HttpError::TooLarge {
+                        limit: policy.max_body,
                         attempts,
                         url,
                         request_id,
@@ -456,15 +462,16 @@ impl SourceClient {
             let mut resp = builder.send().await.map_err(|e| AttemptError::from_reqwest(e, scrub))?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            let too_large = || AttemptError::TooLarge(format!("body larger than {max_body} bytes"));
+            // A declared length over the cap is refused before a byte is read.
             if resp.content_length().is_some_and(|n| n > max_body as u64) {
-                return Err(too_large());
+                return Err(AttemptError::TooLarge);
             }
-            // Read in chunks so a runaway body is cut off, not buffered whole.
+            // Read in chunks so a runaway or endless body is cut off at the
+            // cap, never buffered whole; the outer timeout bounds a slow drip.
             let mut body = BytesMut::new();
             while let Some(chunk) = resp.chunk().await.map_err(|e| AttemptError::from_reqwest(e, scrub))? {
-                if body.len() + chunk.len() > max_body {
-                    return Err(too_large());
+                if body.len().saturating_add(chunk.len()) > max_body {
+                    return Err(AttemptError::TooLarge);
                 }
                 body.extend_from_slice(&chunk);
             }

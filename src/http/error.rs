@@ -54,6 +54,16 @@ pub enum HttpError {
         url: String,
         request_id: String,
     },
+    /// The body (as announced by `Content-Length`, or as read so far) exceeds
+    /// the policy's `max_body`; reading stopped there. Never retried.
+    #[error("response larger than {} from {url} (request {request_id})", fmt_size(*limit))]
+    TooLarge {
+        /// The cap in bytes.
+        limit: usize,
+        attempts: u32,
+        url: String,
+        request_id: String,
+    },
     /// Any other failure to send: bad request parts, redirect loops, protocol errors.
     #[error("request failed ({attempts} attempt{}): {detail}: {url} (request {request_id})", plural(*attempts))]
     Request {
@@ -72,6 +82,7 @@ impl HttpError {
             HttpError::Timeout { attempts, .. }
             | HttpError::Connect { attempts, .. }
             | HttpError::Body { attempts, .. }
+            | HttpError::TooLarge { attempts, .. }
             | HttpError::Request { attempts, .. } => *attempts,
         }
     }
@@ -84,6 +95,7 @@ impl HttpError {
             | HttpError::Timeout { request_id, .. }
             | HttpError::Connect { request_id, .. }
             | HttpError::Body { request_id, .. }
+            | HttpError::TooLarge { request_id, .. }
             | HttpError::Request { request_id, .. } => request_id,
         }
     }
@@ -97,6 +109,7 @@ impl HttpError {
             | HttpError::Timeout { url, .. }
             | HttpError::Connect { url, .. }
             | HttpError::Body { url, .. }
+            | HttpError::TooLarge { url, .. }
             | HttpError::Request { url, .. } => url,
         }
     }
@@ -120,6 +133,22 @@ pub fn fmt_secs(d: Duration) -> String {
     }
 }
 
+/// A byte count as a person reads it: "32 MiB", "1.5 MiB", "64 KiB", "900 bytes".
+pub fn fmt_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    let (unit, name) = match bytes {
+        b if b >= MIB => (MIB, "MiB"),
+        b if b >= KIB => (KIB, "KiB"),
+        _ => return format!("{bytes} bytes"),
+    };
+    if bytes.is_multiple_of(unit) {
+        format!("{} {name}", bytes / unit)
+    } else {
+        format!("{:.1} {name}", bytes as f64 / unit as f64)
+    }
+}
+
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -133,6 +162,29 @@ mod tests {
         assert_eq!(fmt_secs(Duration::from_millis(250)), "250ms");
         assert_eq!(fmt_secs(Duration::from_secs(10)), "10s");
         assert_eq!(fmt_secs(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(fmt_size(32 * 1024 * 1024), "32 MiB");
+        assert_eq!(fmt_size(3 * 512 * 1024), "1.5 MiB");
+        assert_eq!(fmt_size(64 * 1024), "64 KiB");
+        assert_eq!(fmt_size(900), "900 bytes");
+    }
+
+    #[test]
+    fn too_large_message_names_the_cap_and_the_url() {
+        let e = HttpError::TooLarge {
+            limit: 32 * 1024 * 1024,
+            attempts: 1,
+            url: "https://x/lists".into(),
+            request_id: "r1".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "response larger than 32 MiB from https://x/lists (request r1)"
+        );
+        assert_eq!((e.attempts(), e.url()), (1, "https://x/lists"));
     }
 
     #[test]

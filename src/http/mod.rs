@@ -14,7 +14,7 @@ mod request;
 mod retry;
 
 pub use client::{CONNECT_TIMEOUT, HttpCore, MAX_HOLD, REQUEST_ID_HEADER, SourceClient, SourceStats, USER_AGENT};
-pub use error::{ClientInitError, HttpError, fmt_secs};
+pub use error::{ClientInitError, HttpError, fmt_secs, fmt_size};
 pub use headers::rate_limit_from_headers;
 pub use policy::{Policy, RateLimit};
 pub use redact::{Scrubber, redact_url};

@@ -59,7 +59,17 @@ impl Scrubber {
     }
 
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+        // Vendor text is shown on one line and written to logs: line breaks
+        // and tabs become spaces, other control characters (terminal escapes)
+        // go, first, so a secret split by an escape is still found below.
+        let mut out: String = text
+            .chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
         for secret in &self.secrets {
             let raw = secret.expose_secret();
             let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
@@ -94,6 +104,13 @@ impl Scrubber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_become_spaces_and_cannot_hide_a_secret() {
+        let scrub = Scrubber::new(vec![SecretString::from("tok123".to_string())]);
+        assert_eq!(scrub.scrub("a\u{1b}[2Jb\nc"), "a[2Jb c");
+        assert_eq!(scrub.scrub("key tok\u{1b}123 here"), "key *** here");
+    }
 
     #[test]
     fn url_loses_userinfo_fragment_and_query_values() {

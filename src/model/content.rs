@@ -195,10 +195,25 @@ impl ContentData {
         }
     }
 
-    /// Where a person edits the post in wp-admin, when the site URL is known.
+    /// Where a person edits the post in wp-admin, when the site URL is known
+    /// and is a plain http(s) URL (it comes from the site, and ends up in a
+    /// terminal hyperlink).
     pub fn edit_url(&self, post: &Post) -> Option<String> {
-        let site = self.site_url.as_deref()?.trim_end_matches('/');
-        Some(format!("{site}/wp-admin/post.php?post={}&action=edit", post.id))
+        let site = url::Url::parse(self.site_url.as_deref()?).ok()?;
+        if !matches!(site.scheme(), "http" | "https") || site.cannot_be_a_base() {
+            return None;
+        }
+        let mut url = site;
+        url.set_query(None);
+        url.set_fragment(None);
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .extend(["wp-admin", "post.php"]);
+        url.query_pairs_mut()
+            .append_pair("post", &post.id.to_string())
+            .append_pair("action", "edit");
+        Some(url.to_string())
     }
 }
 
@@ -274,5 +289,23 @@ mod tests {
             data.edit_url(&p).as_deref(),
             Some("https://blog.example.com/wp-admin/post.php?post=1&action=edit")
         );
+        data.site_url = Some("https://example.com/blog".into());
+        assert_eq!(
+            data.edit_url(&p).as_deref(),
+            Some("https://example.com/blog/wp-admin/post.php?post=1&action=edit")
+        );
+        // A site URL that is no web address, or smuggles a terminal escape, gives no link.
+        for bad in [
+            "javascript:alert(1)",
+            "not a url",
+            "https://x.example/\u{1b}]8;;evil\u{7}",
+        ] {
+            data.site_url = Some(bad.into());
+            assert!(
+                data.edit_url(&p)
+                    .is_none_or(|u| !u.contains('\u{1b}') && !u.contains('\u{7}')),
+                "{bad}"
+            );
+        }
     }
 }

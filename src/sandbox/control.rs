@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -14,13 +14,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use super::faults::{FAULT_KINDS, Fault};
+use super::faults::{FAULT_KINDS, Fault, FaultTarget};
 use super::mailchimp;
 use super::source::{SOURCES, Source};
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/faults", get(list_faults))
+        .route("/faults", get(list_faults).delete(clear_all_faults))
         .route("/faults/{source}", put(set_fault).delete(clear_fault))
         .route("/stats", get(stats))
         .fallback(not_found)
@@ -29,7 +29,9 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 
 /// `{"kind": "status:503"}`, or the value split out:
 /// `{"kind": "latency", "ms": 800}`, `{"kind": "status", "code": 503}`,
-/// `{"kind": "ratelimit", "seconds": 30}`.
+/// `{"kind": "ratelimit", "seconds": 30}`. Every kind can be spelled whole
+/// (`"burst:3:503"`, `"drift:null"`). `"path": "/crm/v3/objects/tasks"`
+/// limits it to the endpoints under that path, below the source's prefix.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FaultRequest {
@@ -37,6 +39,13 @@ struct FaultRequest {
     ms: Option<u64>,
     code: Option<u64>,
     seconds: Option<u64>,
+    path: Option<String>,
+}
+
+/// `?path=/crm/v3/objects/tasks` on DELETE: clear only that endpoint's fault.
+#[derive(Debug, Deserialize)]
+struct ClearQuery {
+    path: Option<String>,
 }
 
 impl FaultRequest {
@@ -76,25 +85,53 @@ async fn set_fault(State(state): State<Arc<AppState>>, Path(name): Path<String>,
         Ok(request) => request,
         Err(e) => return bad_fault(&format!("body must be JSON like {{\"kind\": \"status:503\"}}: {e}")),
     };
+    let target = match FaultTarget::scoped(source, request.path.as_deref().unwrap_or("")) {
+        Ok(target) => target,
+        Err(e) => return bad_fault(&e.to_string()),
+    };
     match request.fault() {
         Ok(fault) => {
-            state.faults.set(source, fault);
-            tracing::info!(%source, %fault, "sandbox fault set");
+            tracing::info!(%target, %fault, "sandbox fault set");
+            state.faults.set(target, fault);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(message) => bad_fault(&message),
     }
 }
 
-async fn clear_fault(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
-    match name.parse::<Source>() {
-        Ok(source) => {
-            if let Some(fault) = state.faults.clear(source) {
-                tracing::info!(%source, %fault, "sandbox fault cleared");
-            }
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => unknown_source(&e.to_string()),
+async fn clear_fault(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(query): Query<ClearQuery>,
+) -> Response {
+    let source = match name.parse::<Source>() {
+        Ok(source) => source,
+        Err(e) => return unknown_source(&e.to_string()),
+    };
+    let cleared = match query.path.as_deref() {
+        Some(path) => match FaultTarget::scoped(source, path) {
+            Ok(target) => state
+                .faults
+                .clear(&target)
+                .map(|fault| (target, fault))
+                .into_iter()
+                .collect(),
+            Err(e) => return bad_fault(&e.to_string()),
+        },
+        None => state.faults.clear_source(source),
+    };
+    log_cleared(&cleared);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_all_faults(State(state): State<Arc<AppState>>) -> StatusCode {
+    log_cleared(&state.faults.clear_all());
+    StatusCode::NO_CONTENT
+}
+
+fn log_cleared(cleared: &[(FaultTarget, Fault)]) {
+    for (target, fault) in cleared {
+        tracing::info!(%target, %fault, "sandbox fault cleared");
     }
 }
 
@@ -109,13 +146,20 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
         "hubspot": {
             "window_requests": state.hubspot.window_requests(),
         },
+        "writes": *state.writes.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
     }))
 }
 
 async fn not_found() -> Response {
     let body = json!({
         "error": "no such control endpoint",
-        "endpoints": ["GET /_sandbox/faults", "PUT /_sandbox/faults/{source}", "DELETE /_sandbox/faults/{source}", "GET /_sandbox/stats"],
+        "endpoints": [
+            "GET /_sandbox/faults",
+            "DELETE /_sandbox/faults",
+            "PUT /_sandbox/faults/{source}",
+            "DELETE /_sandbox/faults/{source}[?path=/PATH]",
+            "GET /_sandbox/stats",
+        ],
     });
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
@@ -169,5 +213,12 @@ mod tests {
                 .contains("at most one")
         );
         assert!(request(r#"{"kind":"latency:5","ms":5}"#).is_err());
+    }
+
+    #[test]
+    fn a_path_may_come_with_any_kind() {
+        let parsed: FaultRequest = serde_json::from_str(r#"{"kind":"burst:2:503","path":"/crm/v3"}"#).unwrap();
+        assert_eq!(parsed.fault(), Ok(Fault::Burst { count: 2, code: 503 }));
+        assert_eq!(parsed.path.as_deref(), Some("/crm/v3"));
     }
 }

@@ -1,52 +1,145 @@
 //! Injected faults: what they are, how they are spelled, and the middleware
-//! that applies them to every route of a source.
+//! that applies them to the routes of a source.
+//!
+//! A fault is set per source (`--fault SOURCE=KIND`, or `PUT
+//! /_sandbox/faults/{source}` with `{"kind": "KIND"}`) or per endpoint of a
+//! source (`--fault SOURCE/PATH=KIND`, or the same PUT with `"path": "/PATH"`).
+//! `PATH` is a prefix of the request path below the source's own prefix,
+//! matched segment by segment: `hubspot/crm/v3/objects/tasks` covers
+//! `/hubspot/crm/v3/objects/tasks/search` and `/hubspot/crm/v3/objects/tasks/7`,
+//! not `/hubspot/crm/v3/objects/contacts`. A source can have one source-wide
+//! fault and one fault per path at once; a request gets the fault of the
+//! longest matching path, else the source-wide one.
+//!
+//! Kinds (case-insensitive; `Display` gives the spelling back):
+//!
+//! | Kind | What the client sees |
+//! |------|----------------------|
+//! | `latency:MS` | the normal answer after `MS` milliseconds (at most 600000) |
+//! | `hang` | nothing, ever: its timeout has to fire |
+//! | `reset` | the connection closed before any response: a reset / incomplete message |
+//! | `drip:BYTES_PER_SEC` | the normal answer, sent in small chunks at that rate (1 to 100000000), so a total timeout fires when the body takes longer than it |
+//! | `status:CODE` | `CODE` (400-599) with the vendor's error body, until cleared |
+//! | `burst:N:CODE` | `CODE` (500-599) with the vendor's error body for the next `N` requests (1-1000000), then normal answers: the fault clears itself |
+//! | `ratelimit:SECONDS` | 429 with `Retry-After: SECONDS` and the vendor's 429 body (and HubSpot's limit headers) |
+//! | `auth` | the vendor's 401 for a revoked key, on every request until cleared |
+//! | `revoke` | alias of `auth` (which already persists until cleared); listed as `auth` |
+//! | `malformed` | 200 `application/json` whose complete body is the first half of the normal answer: invalid JSON |
+//! | `truncate` | 200 with the full `Content-Length` of the normal answer but only its first half, then the connection closes: a truncated body / unexpected EOF |
+//! | `oversize:MB` | 200 `application/json`, `MB` MiB (1-256) of valid JSON, streamed without `Content-Length`: the normal answer with a huge `sandbox_padding` string inserted |
+//! | `drift:missing` | the normal JSON answer with `id` (else its first scalar field, in key order) removed from every object |
+//! | `drift:extra` | the normal JSON answer with an unknown `sandbox_drift_extra` field added to every object |
+//! | `drift:null` | the normal JSON answer with every scalar field of every object set to `null` |
+//! | `drift:strings` | the normal JSON answer with every number turned into a string (`42` -> `"42"`) |
+//! | `drift:enum` | the normal JSON answer with enum-like values (fields named `*status`, `*type`, `*state`, `*stage`, `*priority`, `*category`) replaced by `SANDBOX_UNKNOWN_VALUE` |
+//!
+//! Answers that are not JSON (the website's HTML page) pass `drift` unchanged.
 
-use std::collections::BTreeMap;
+mod bodies;
+mod drift;
+mod middleware;
+mod table;
+
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use super::source::{Source, UnknownSource};
-use super::{AppState, hubspot, mailchimp, website, wordpress};
 
-/// The spellings of every fault kind, for help and error messages.
-pub const FAULT_KINDS: [&str; 6] = [
+pub(crate) use middleware::{FaultCtx, apply};
+pub(crate) use table::{FaultTable, FaultTarget};
+
+/// The spellings of every fault kind, for help and error messages; see the
+/// module documentation for what each does.
+pub const FAULT_KINDS: [&str; 13] = [
     "latency:MS",
     "hang",
+    "reset",
+    "drip:BYTES_PER_SEC",
     "status:CODE",
+    "burst:N:CODE",
     "ratelimit:SECONDS",
     "auth",
+    "revoke",
     "malformed",
+    "truncate",
+    "oversize:MB",
+    "drift:missing|extra|null|strings|enum",
 ];
 
 /// Longest accepted `latency:MS`, so a typo cannot park a client for days.
 const MAX_LATENCY_MS: u64 = 10 * 60 * 1000;
 /// Longest accepted `ratelimit:SECONDS` (one day).
 const MAX_RETRY_AFTER_SECS: u64 = 24 * 60 * 60;
+/// Largest `oversize:MB`: big enough to trip any sane body cap, small enough
+/// to stream quickly over loopback.
+const MAX_OVERSIZE_MB: u64 = 256;
+/// Longest `burst:N:CODE`.
+const MAX_BURST: u64 = 1_000_000;
+/// Fastest `drip:BYTES_PER_SEC` (100 MB/s; beyond that it is no longer slow).
+const MAX_DRIP_RATE: u64 = 100_000_000;
 
 /// A way a source misbehaves. Spelled as in `--fault SOURCE=KIND`; `Display`
-/// gives the same spelling back.
+/// gives the same spelling back (`revoke` comes back as `auth`). What each
+/// kind looks like on the wire is tabled at the top of `src/sandbox/faults.rs`;
+/// [`FAULT_KINDS`] lists the spellings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Wait `ms` milliseconds, then answer normally.
     Latency { ms: u64 },
     /// Never answer: the client's timeout has to fire.
     Hang,
+    /// Close the connection without sending a response.
+    Reset,
+    /// Send the normal answer at `bytes_per_sec`.
+    Drip { bytes_per_sec: u64 },
     /// Answer `code` (400-599) with the vendor's error body.
     Status { code: u16 },
+    /// Answer `code` (500-599) with the vendor's error body `count` more
+    /// times, then clear.
+    Burst { count: u64, code: u16 },
     /// Answer 429 with `Retry-After: seconds` and the vendor's 429 body.
     RateLimit { seconds: u64 },
-    /// Answer 401 as for a revoked key, with the vendor's 401 body.
+    /// Answer 401 as for a revoked key, with the vendor's 401 body, until
+    /// cleared. Also spelled `revoke`.
     Auth,
-    /// Answer 200 `application/json` with a truncated body.
+    /// Answer 200 `application/json` with a complete body holding the first
+    /// half of the normal answer.
     Malformed,
+    /// Announce the normal answer's full length, send half, close.
+    Truncate,
+    /// Answer 200 with `mb` MiB of valid JSON.
+    Oversize { mb: u64 },
+    /// Answer normally, with the JSON transformed.
+    Drift(Drift),
+}
+
+/// How [`Fault::Drift`] changes the normal JSON answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drift {
+    /// `id` (else its first scalar field) removed from every object.
+    Missing,
+    /// An unknown field added to every object.
+    Extra,
+    /// Every scalar field of every object set to `null`.
+    Null,
+    /// Every number turned into a string.
+    Strings,
+    /// Enum-like string fields set to a value no client knows.
+    Enum,
+}
+
+impl Drift {
+    const ALL: [Drift; 5] = [Drift::Missing, Drift::Extra, Drift::Null, Drift::Strings, Drift::Enum];
+
+    fn name(self) -> &'static str {
+        match self {
+            Drift::Missing => "missing",
+            Drift::Extra => "extra",
+            Drift::Null => "null",
+            Drift::Strings => "strings",
+            Drift::Enum => "enum",
+        }
+    }
 }
 
 /// Why a fault spelling was refused.
@@ -64,6 +157,8 @@ pub enum FaultParseError {
         value: String,
         reason: String,
     },
+    #[error("bad fault path {path:?}: {reason}")]
+    BadPath { path: String, reason: String },
 }
 
 impl FromStr for Fault {
@@ -80,21 +175,70 @@ impl FromStr for Fault {
                 let ms = number("latency", value, "latency:800", 0..=MAX_LATENCY_MS)?;
                 Ok(Fault::Latency { ms })
             }
+            "drip" => {
+                let bytes_per_sec = number("drip", value, "drip:200", 1..=MAX_DRIP_RATE)?;
+                Ok(Fault::Drip { bytes_per_sec })
+            }
             "status" => {
                 let code = number("status", value, "status:503", 400..=599)?;
                 // Within 400..=599, so it fits a u16.
                 Ok(Fault::Status { code: code as u16 })
             }
+            "burst" => burst(value),
             "ratelimit" => {
                 let seconds = number("ratelimit", value, "ratelimit:30", 0..=MAX_RETRY_AFTER_SECS)?;
                 Ok(Fault::RateLimit { seconds })
             }
+            "oversize" => {
+                let mb = number("oversize", value, "oversize:64", 1..=MAX_OVERSIZE_MB)?;
+                Ok(Fault::Oversize { mb })
+            }
+            "drift" => drift(value),
             "hang" => no_value("hang", value).map(|()| Fault::Hang),
+            "reset" => no_value("reset", value).map(|()| Fault::Reset),
             "auth" => no_value("auth", value).map(|()| Fault::Auth),
+            "revoke" => no_value("revoke", value).map(|()| Fault::Auth),
             "malformed" => no_value("malformed", value).map(|()| Fault::Malformed),
+            "truncate" => no_value("truncate", value).map(|()| Fault::Truncate),
             _ => Err(FaultParseError::UnknownKind(s.to_owned())),
         }
     }
+}
+
+fn burst(value: Option<&str>) -> Result<Fault, FaultParseError> {
+    const EXAMPLE: &str = "burst:3:503";
+    let value = value.filter(|v| !v.is_empty()).ok_or(FaultParseError::MissingValue {
+        kind: "burst",
+        example: EXAMPLE,
+    })?;
+    let (count, code) = value.split_once(':').ok_or_else(|| FaultParseError::BadValue {
+        kind: "burst",
+        value: value.to_owned(),
+        reason: format!("expected N:CODE, as in {EXAMPLE}"),
+    })?;
+    let count = number("burst", Some(count.trim()), EXAMPLE, 1..=MAX_BURST)?;
+    let code = number("burst", Some(code.trim()), EXAMPLE, 500..=599)?;
+    // Within 500..=599, so it fits a u16.
+    Ok(Fault::Burst {
+        count,
+        code: code as u16,
+    })
+}
+
+fn drift(value: Option<&str>) -> Result<Fault, FaultParseError> {
+    let value = value.filter(|v| !v.is_empty()).ok_or(FaultParseError::MissingValue {
+        kind: "drift",
+        example: "drift:missing",
+    })?;
+    Drift::ALL
+        .into_iter()
+        .find(|d| d.name().eq_ignore_ascii_case(value))
+        .map(Fault::Drift)
+        .ok_or_else(|| FaultParseError::BadValue {
+            kind: "drift",
+            value: value.to_owned(),
+            reason: format!("expected one of {}", Drift::ALL.map(Drift::name).join(", ")),
+        })
 }
 
 fn number(
@@ -134,243 +278,170 @@ impl fmt::Display for Fault {
         match self {
             Fault::Latency { ms } => write!(f, "latency:{ms}"),
             Fault::Hang => f.write_str("hang"),
+            Fault::Reset => f.write_str("reset"),
+            Fault::Drip { bytes_per_sec } => write!(f, "drip:{bytes_per_sec}"),
             Fault::Status { code } => write!(f, "status:{code}"),
+            Fault::Burst { count, code } => write!(f, "burst:{count}:{code}"),
             Fault::RateLimit { seconds } => write!(f, "ratelimit:{seconds}"),
             Fault::Auth => f.write_str("auth"),
             Fault::Malformed => f.write_str("malformed"),
+            Fault::Truncate => f.write_str("truncate"),
+            Fault::Oversize { mb } => write!(f, "oversize:{mb}"),
+            Fault::Drift(drift) => write!(f, "drift:{}", drift.name()),
         }
     }
 }
 
-/// Parses `SOURCE=KIND` as given to `--fault`; usable as a clap `value_parser`.
+/// Parses `SOURCE=KIND` or `SOURCE/PATH=KIND` as given to `--fault`; usable
+/// as a clap `value_parser`. The first element is the target as the sandbox
+/// lists it (`hubspot`, `hubspot/crm/v3/objects/tasks/search`), ready for
+/// [`SandboxOptions::faults`](super::SandboxOptions::faults).
 pub fn parse_fault_arg(arg: &str) -> Result<(String, Fault), String> {
-    let (source, kind) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("expected SOURCE=KIND, e.g. hubspot=status:503 (got {arg:?})"))?;
-    let source: Source = source.trim().parse().map_err(|e: UnknownSource| e.to_string())?;
+    // At the last `=`: a kind never holds one, so a stray `=` shows up as a bad path.
+    let (target, kind) = arg
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected SOURCE=KIND or SOURCE/PATH=KIND, e.g. hubspot=status:503 (got {arg:?})"))?;
+    let target: FaultTarget = target.trim().parse().map_err(|e: TargetParseError| e.to_string())?;
     let fault = kind.parse::<Fault>().map_err(|e| e.to_string())?;
-    Ok((source.name().to_owned(), fault))
+    Ok((target.to_string(), fault))
 }
 
-/// The active fault of each source, shared by the middleware and the control endpoint.
-#[derive(Debug, Default)]
-pub(crate) struct FaultTable {
-    active: Mutex<BTreeMap<Source, Fault>>,
+/// Why a `SOURCE` or `SOURCE/PATH` fault target was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TargetParseError {
+    #[error(transparent)]
+    Source(#[from] UnknownSource),
+    #[error(transparent)]
+    Path(#[from] FaultParseError),
 }
 
-impl FaultTable {
-    // A poisoned lock only means another request panicked mid-update of a
-    // plain map, which is still consistent: keep serving.
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Source, Fault>> {
-        self.active.lock().unwrap_or_else(PoisonError::into_inner)
+/// The source named by the part of a target before its first `/`.
+fn source_of(target: &str) -> Result<(Source, Option<&str>), UnknownSource> {
+    match target.find('/') {
+        Some(slash) => Ok((target[..slash].parse()?, Some(&target[slash..]))),
+        None => Ok((target.parse()?, None)),
     }
-
-    pub(crate) fn get(&self, source: Source) -> Option<Fault> {
-        self.lock().get(&source).copied()
-    }
-
-    pub(crate) fn set(&self, source: Source, fault: Fault) {
-        self.lock().insert(source, fault);
-    }
-
-    /// Returns the fault that was active, if any.
-    pub(crate) fn clear(&self, source: Source) -> Option<Fault> {
-        self.lock().remove(&source)
-    }
-
-    /// Active faults by source name, sorted by name.
-    pub(crate) fn snapshot(&self) -> BTreeMap<&'static str, String> {
-        self.lock()
-            .iter()
-            .map(|(source, fault)| (source.name(), fault.to_string()))
-            .collect()
-    }
-}
-
-/// State for [`apply`]: which source this middleware guards.
-#[derive(Clone)]
-pub(crate) struct FaultCtx {
-    pub(crate) state: Arc<AppState>,
-    pub(crate) source: Source,
-}
-
-/// Applies the source's active fault, if any, around the rest of its stack.
-pub(crate) async fn apply(State(ctx): State<FaultCtx>, req: Request, next: Next) -> Response {
-    let Some(fault) = ctx.state.faults.get(ctx.source) else {
-        return next.run(req).await;
-    };
-    let shutdown = ctx.state.shutdown.clone();
-    match fault {
-        Fault::Latency { ms } => {
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_millis(ms)) => next.run(req).await,
-                () = shutdown.cancelled() => shutting_down(),
-            }
-        }
-        Fault::Hang => {
-            // Released only so that a graceful shutdown does not wait forever.
-            shutdown.cancelled().await;
-            shutting_down()
-        }
-        Fault::Status { code } => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            error_body(&ctx.state, ctx.source, status)
-        }
-        Fault::RateLimit { seconds } => {
-            let mut response = too_many_requests(&ctx.state, ctx.source);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            response
-        }
-        Fault::Auth => revoked_credentials(ctx.source),
-        Fault::Malformed => malformed(next.run(req).await).await,
-    }
-}
-
-fn error_body(state: &AppState, source: Source, status: StatusCode) -> Response {
-    match source {
-        // A HubSpot 429 always carries its limit headers.
-        Source::Hubspot if status == StatusCode::TOO_MANY_REQUESTS => hubspot::forced_rate_limit(&state.hubspot),
-        Source::Mailchimp => mailchimp::error_response(status),
-        Source::Hubspot => hubspot::error_response(status),
-        Source::Wordpress => wordpress::error_response(status),
-        Source::Website => website::error_response(status),
-    }
-}
-
-fn too_many_requests(state: &AppState, source: Source) -> Response {
-    match source {
-        Source::Mailchimp => mailchimp::too_many_requests(),
-        Source::Hubspot => hubspot::forced_rate_limit(&state.hubspot),
-        Source::Wordpress => wordpress::too_many_requests(),
-        Source::Website => website::error_response(StatusCode::TOO_MANY_REQUESTS),
-    }
-}
-
-fn revoked_credentials(source: Source) -> Response {
-    match source {
-        Source::Mailchimp => mailchimp::invalid_key(),
-        Source::Hubspot => hubspot::invalid_authentication(),
-        Source::Wordpress => wordpress::incorrect_password(),
-        Source::Website => website::error_response(StatusCode::UNAUTHORIZED),
-    }
-}
-
-fn shutting_down() -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, "sandbox shutting down\n").into_response()
-}
-
-/// Keeps the first half of the real answer, labelled as JSON with status 200,
-/// the way a proxy that cut a connection short would deliver it.
-async fn malformed(real: Response) -> Response {
-    // The sandbox's own bodies are small; the cap only bounds memory.
-    let bytes = to_bytes(real.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
-    let body = truncate_json(&bytes);
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .unwrap_or_else(|_| StatusCode::OK.into_response())
-}
-
-/// The first half of `body`, never valid JSON.
-fn truncate_json(body: &[u8]) -> Vec<u8> {
-    let mut cut = body[..body.len() / 2].to_vec();
-    if cut.is_empty() {
-        cut.extend_from_slice(b"{\"");
-    }
-    if serde_json::from_slice::<serde::de::IgnoredAny>(&cut).is_ok() {
-        // A cut that happens to parse (`1234` of `12345678`) gets an open string.
-        cut.push(b'"');
-    }
-    cut
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_kind_round_trips_through_display() {
-        let faults = [
+    fn all_kinds() -> Vec<Fault> {
+        let mut faults = vec![
             Fault::Latency { ms: 800 },
             Fault::Hang,
+            Fault::Reset,
+            Fault::Drip { bytes_per_sec: 200 },
             Fault::Status { code: 503 },
+            Fault::Burst { count: 3, code: 502 },
             Fault::RateLimit { seconds: 30 },
             Fault::Auth,
             Fault::Malformed,
+            Fault::Truncate,
+            Fault::Oversize { mb: 64 },
         ];
-        for fault in faults {
+        faults.extend(Drift::ALL.map(Fault::Drift));
+        faults
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_display() {
+        for fault in all_kinds() {
             assert_eq!(fault.to_string().parse::<Fault>(), Ok(fault));
         }
+    }
+
+    #[test]
+    fn every_listed_kind_parses_once_its_placeholders_are_filled() {
+        for spelling in FAULT_KINDS {
+            let filled = spelling
+                .replace("|extra|null|strings|enum", "")
+                .replace("BYTES_PER_SEC", "100")
+                .replace("SECONDS", "5")
+                .replace("N:CODE", "2:503")
+                .replace("CODE", "503")
+                .replace("MS", "5")
+                .replace("MB", "1");
+            assert!(filled.parse::<Fault>().is_ok(), "{spelling} -> {filled}");
+        }
+    }
+
+    #[test]
+    fn revoke_is_auth() {
+        assert_eq!("revoke".parse(), Ok(Fault::Auth));
+        assert_eq!(Fault::Auth.to_string(), "auth");
     }
 
     #[test]
     fn parsing_tolerates_case_and_spaces() {
         assert_eq!(" Status : 502 ".parse(), Ok(Fault::Status { code: 502 }));
         assert_eq!("HANG".parse(), Ok(Fault::Hang));
+        assert_eq!("Drift:NULL".parse(), Ok(Fault::Drift(Drift::Null)));
+        assert_eq!("burst: 4 : 500".parse(), Ok(Fault::Burst { count: 4, code: 500 }));
+    }
+
+    fn error(spelling: &str) -> String {
+        spelling.parse::<Fault>().unwrap_err().to_string()
     }
 
     #[test]
     fn bad_spellings_say_what_is_wrong() {
-        let err = "slow".parse::<Fault>().unwrap_err().to_string();
-        assert!(
-            err.contains("latency:MS, hang, status:CODE, ratelimit:SECONDS, auth, malformed"),
-            "{err}"
-        );
-        let err = "latency".parse::<Fault>().unwrap_err().to_string();
-        assert!(err.contains("latency:800"), "{err}");
-        let err = "status:200".parse::<Fault>().unwrap_err().to_string();
-        assert!(err.contains("between 400 and 599"), "{err}");
-        let err = "latency:fast".parse::<Fault>().unwrap_err().to_string();
-        assert!(err.contains("not a whole number"), "{err}");
-        let err = "hang:5".parse::<Fault>().unwrap_err().to_string();
-        assert!(err.contains("takes no value"), "{err}");
+        let err = error("slow");
+        assert!(err.contains(&FAULT_KINDS.join(", ")), "{err}");
+        assert!(error("latency").contains("latency:800"));
+        assert!(error("status:200").contains("between 400 and 599"));
+        assert!(error("latency:fast").contains("not a whole number"));
+        assert!(error("hang:5").contains("takes no value"));
     }
 
     #[test]
-    fn parse_fault_arg_checks_source_and_kind() {
+    fn bad_spellings_of_the_new_kinds_name_the_kind() {
+        for (spelling, wanted) in [
+            ("reset:now", "\"reset\" takes no value"),
+            ("truncate:1", "\"truncate\" takes no value"),
+            ("revoke:x", "\"revoke\" takes no value"),
+            ("burst", "\"burst\" needs a value, as in burst:3:503"),
+            ("burst:3", "expected N:CODE"),
+            ("burst:0:503", "between 1 and 1000000"),
+            ("burst:3:404", "between 500 and 599"),
+            ("oversize", "\"oversize\" needs a value"),
+            ("oversize:0", "between 1 and 256"),
+            ("oversize:257", "between 1 and 256"),
+            ("drip:0", "\"drip\""),
+            ("drip:slow", "not a whole number"),
+            ("drift", "\"drift\" needs a value"),
+            ("drift:sideways", "expected one of missing, extra, null, strings, enum"),
+        ] {
+            let err = error(spelling);
+            assert!(err.contains(wanted), "{spelling}: {err}");
+        }
+    }
+
+    #[test]
+    fn parse_fault_arg_checks_source_path_and_kind() {
         assert_eq!(
             parse_fault_arg("hubspot=ratelimit:7"),
             Ok(("hubspot".to_owned(), Fault::RateLimit { seconds: 7 }))
         );
+        assert_eq!(
+            parse_fault_arg("hubspot/crm/v3/objects/tasks/search/=status:500"),
+            Ok((
+                "hubspot/crm/v3/objects/tasks/search".to_owned(),
+                Fault::Status { code: 500 }
+            ))
+        );
         let err = parse_fault_arg("salesforce=hang").unwrap_err();
         assert!(err.contains("mailchimp, hubspot, wordpress, website"), "{err}");
+        let err = parse_fault_arg("salesforce/x=hang").unwrap_err();
+        assert!(err.contains("salesforce"), "{err}");
         assert!(parse_fault_arg("hubspot").unwrap_err().contains("SOURCE=KIND"));
         assert!(
             parse_fault_arg("hubspot=boom")
                 .unwrap_err()
                 .contains("unknown fault kind")
         );
-    }
-
-    #[test]
-    fn truncated_bodies_never_parse() {
-        for body in [
-            &b"{\"health_status\":\"Everything's Chimpy!\"}"[..],
-            b"",
-            b"12345678",
-            b"[]",
-            b"<html>",
-        ] {
-            let cut = truncate_json(body);
-            assert!(serde_json::from_slice::<serde_json::Value>(&cut).is_err(), "{cut:?}");
-        }
-    }
-
-    #[test]
-    fn table_sets_lists_and_clears() {
-        let table = FaultTable::default();
-        table.set(Source::Wordpress, Fault::Auth);
-        table.set(Source::Mailchimp, Fault::Hang);
-        let listed: Vec<_> = table.snapshot().into_iter().collect();
-        assert_eq!(
-            listed,
-            vec![("mailchimp", "hang".to_owned()), ("wordpress", "auth".to_owned())]
-        );
-        assert_eq!(table.clear(Source::Mailchimp), Some(Fault::Hang));
-        assert_eq!(table.get(Source::Mailchimp), None);
-        assert_eq!(table.get(Source::Wordpress), Some(Fault::Auth));
+        let err = parse_fault_arg("hubspot/crm?x=1=hang").unwrap_err();
+        assert!(err.contains("bad fault path"), "{err}");
     }
 }

@@ -31,9 +31,14 @@
 //!   see only public content; seeded editorial work, see
 //!   [`wordpress_planted`]; updates change the sandbox's state)
 //! - `/website/`, `/website/health` (no auth)
-//! - `/_sandbox/faults` (GET lists), `/_sandbox/faults/{source}` (PUT
-//!   `{"kind": "status:503"}` sets, DELETE clears), `/_sandbox/stats` (GET:
-//!   requests in flight, Mailchimp connections, HubSpot window count)
+//! - `/_sandbox/faults` (GET lists as `{"TARGET": "KIND"}`, DELETE clears
+//!   all), `/_sandbox/faults/{source}` (PUT `{"kind": "status:503"}` sets a
+//!   source-wide fault, `{"kind": "status:503", "path": "/crm/v3/objects/tasks"}`
+//!   one for the endpoints under that path; DELETE clears all of the source's
+//!   faults, `DELETE ...?path=/crm/v3/objects/tasks` just that one),
+//!   `/_sandbox/stats` (GET: requests in flight, Mailchimp connections,
+//!   HubSpot window count). Fault kinds and how they look on the wire: see
+//!   [`Fault`] and the table in `src/sandbox/faults.rs`.
 
 mod auth;
 mod config_out;
@@ -48,6 +53,7 @@ mod source;
 mod website;
 mod wordpress;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -56,7 +62,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use eyre::{WrapErr, bail};
@@ -66,14 +72,13 @@ use tokio_util::sync::CancellationToken;
 
 pub use config_out::render_config;
 pub use creds::{Credentials, MAILCHIMP_DATA_CENTER, WORDPRESS_USER};
-pub use faults::{FAULT_KINDS, Fault, FaultParseError, parse_fault_arg};
+pub use faults::{Drift, FAULT_KINDS, Fault, FaultParseError, parse_fault_arg};
 pub use hubspot::seed::Planted as HubspotPlanted;
 pub use source::SOURCES;
 pub use wordpress::seed::{MISSED_SCHEDULE_TITLE as WORDPRESS_MISSED_SCHEDULE_TITLE, Planted as WordpressPlanted};
 
 use data::Seeded;
-use faults::FaultTable;
-use source::Source;
+use faults::{FaultTable, FaultTarget};
 
 /// How many records carry each data-quality problem planted in the HubSpot
 /// sandbox: the same for every seed, so tests can assert exact counts.
@@ -98,7 +103,9 @@ pub struct SandboxOptions {
     pub listen: SocketAddr,
     /// Decides every generated record and the credentials.
     pub seed: u64,
-    /// Faults active from the start, as `(source name, fault)`.
+    /// Faults active from the start, as `(target, fault)`: the target is a
+    /// source name, or a source name and endpoint path
+    /// (`hubspot/crm/v3/objects/tasks/search`), as [`parse_fault_arg`] gives.
     pub faults: Vec<(String, Fault)>,
 }
 
@@ -115,6 +122,9 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// Requests to the sources (not the control endpoint) being served now.
     pub(crate) in_flight: AtomicUsize,
+    /// Writes received, by "METHOD /path", whatever the answer (faults
+    /// included): what a test checks to know nothing was sent twice.
+    pub(crate) writes: std::sync::Mutex<BTreeMap<String, u64>>,
 }
 
 /// A running sandbox server. Dropping it stops the server without waiting;
@@ -144,9 +154,9 @@ pub async fn spawn_at(opts: SandboxOptions, start: jiff::Timestamp) -> eyre::Res
         );
     }
     let faults = FaultTable::default();
-    for (name, fault) in &opts.faults {
-        let source: Source = name.parse().wrap_err("in the sandbox's initial faults")?;
-        faults.set(source, *fault);
+    for (target, fault) in &opts.faults {
+        let target: FaultTarget = target.parse().wrap_err("in the sandbox's initial faults")?;
+        faults.set(target, *fault);
     }
 
     let listener = TcpListener::bind(opts.listen)
@@ -171,6 +181,7 @@ pub async fn spawn_at(opts: SandboxOptions, start: jiff::Timestamp) -> eyre::Res
         origin: format!("http://{addr}"),
         shutdown: CancellationToken::new(),
         in_flight: AtomicUsize::new(0),
+        writes: Default::default(),
     });
 
     let app = router(Arc::clone(&state));
@@ -269,6 +280,12 @@ async fn log_request(State(state): State<Arc<AppState>>, req: Request, next: Nex
     let path = req.uri().path().to_owned();
     let started = Instant::now();
     let _counted = (!path.starts_with("/_sandbox/")).then(|| InFlight::enter(&state.in_flight));
+    // A search is a POST that only reads: it is no write.
+    let write = !matches!(method, Method::GET | Method::HEAD) && !path.ends_with("/search");
+    if write && !path.starts_with("/_sandbox/") {
+        let mut writes = state.writes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *writes.entry(format!("{method} {path}")).or_default() += 1;
+    }
     let response = next.run(req).await;
     tracing::debug!(
         %method,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::http::{HttpError, Response, fmt_secs};
+use crate::http::{HttpError, Response, fmt_secs, fmt_size};
 use crate::model::{CircuitState, HealthStatus, Probe, RateLimitInfo, VendorError};
 
 /// What the connector's check of a 2xx (or expected-status) body found.
@@ -63,6 +63,9 @@ fn classify_error(err: &HttpError, ctx: &ProbeContext) -> Probe {
             innermost(detail),
             attempts_note(attempts)
         ),
+        HttpError::TooLarge { limit, .. } => {
+            format!("response larger than {} from {}", fmt_size(*limit), ctx.endpoint)
+        }
         HttpError::Request { detail, .. } => {
             format!("request failed: {}{}", innermost(detail), attempts_note(attempts))
         }
@@ -409,6 +412,20 @@ mod tests {
         let p = classify(Err(&err), &ctx(), ok_judge, vendor);
         assert_eq!(p.status, HealthStatus::Down);
         assert_eq!(p.summary, "timed out after 10s");
+    }
+
+    #[test]
+    fn an_oversized_body_is_down_and_names_the_cap() {
+        let err = HttpError::TooLarge {
+            limit: 32 * 1024 * 1024,
+            attempts: 1,
+            url: "http://127.0.0.1/ping".into(),
+            request_id: "req-3".into(),
+        };
+        let p = classify(Err(&err), &ctx(), ok_judge, vendor);
+        assert_eq!(p.status, HealthStatus::Down);
+        assert_eq!(p.summary, "response larger than 32 MiB from /ping");
+        assert_eq!((p.attempts, p.request_id.as_str(), p.http_status), (1, "req-3", None));
     }
 
     #[test]

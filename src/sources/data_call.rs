@@ -69,3 +69,17 @@ pub(crate) fn scrub_probe(probe: &mut Probe, scrub: &Scrubber) {
         vendor.code = vendor.code.as_deref().map(|code| scrub.scrub(code));
     }
 }
+
+/// One record of a page, read only when it is a JSON object: serde would
+/// otherwise read an array's items into the struct's fields in order.
+pub(crate) fn record<W: serde::de::DeserializeOwned>(item: Value) -> Option<W> {
+    match item {
+        Value::Object(_) => serde_json::from_value(item).ok(),
+        _ => None,
+    }
+}
+
+/// A whole body read as `W` only when it is a JSON object (vendor error bodies).
+pub(crate) fn object_body<W: serde::de::DeserializeOwned>(body: &[u8]) -> Option<W> {
+    record(serde_json::from_slice::<Value>(body).ok()?)
+}

@@ -3,6 +3,8 @@
 
 mod classify;
 mod data_call;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http_check;
 mod hubspot;
 mod mailchimp;

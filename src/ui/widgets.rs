@@ -11,7 +11,9 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use crate::app::keymap::Scope;
 use crate::app::model::Overlay;
+use crate::app::source_state::{elapsed, human_duration};
 use crate::app::{Model, Pane, Screen, bindings};
+use crate::model::{HealthStatus, SourceKind};
 
 pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     // The badge comes before the title so a long title never hides it.
@@ -241,6 +243,20 @@ pub fn thousands(n: u64) -> String {
         100_000..=999_999 => format!("{}k", n / 1000),
         _ => format!("{:.1}M", n as f64 / 1_000_000.0),
     }
+}
+
+/// When a pane shows old data: the first source of `kinds` that has data
+/// but is failing now, as "data from 3m ago, hubspot DOWN" and its status.
+pub fn stale_note(model: &Model, kinds: &[SourceKind]) -> Option<(String, HealthStatus)> {
+    model.sources.iter().find_map(|s| {
+        let (_, at) = s.data.as_ref()?;
+        let status = s.status(model.now)?;
+        if !kinds.contains(&s.kind) || status.is_good() {
+            return None;
+        }
+        let age = human_duration(elapsed(*at, model.now));
+        Some((format!("data from {age} ago, {} {}", s.name, status.label()), status))
+    })
 }
 
 #[cfg(test)]

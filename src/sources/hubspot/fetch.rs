@@ -641,7 +641,7 @@ fn results_and_next(mut body: Map<String, Value>) -> Result<(Vec<Value>, Option<
 fn map_items<W: DeserializeOwned, T>(items: Vec<Value>, map: impl Fn(W) -> Option<T>) -> Paged<T> {
     let mut out = Paged::default();
     for item in items {
-        match serde_json::from_value::<W>(item).ok().and_then(&map) {
+        match crate::sources::data_call::record::<W>(item).and_then(&map) {
             Some(t) => out.items.push(t),
             None => out.skipped += 1,
         }

@@ -7,7 +7,7 @@ mod actions;
 mod cache;
 mod fetch;
 mod tasks;
-mod wire;
+pub(super) mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,7 +109,7 @@ struct Page {
     results: Vec<serde_json::Value>,
 }
 
-fn judge(resp: &Response) -> BodyVerdict {
+pub(super) fn judge(resp: &Response) -> BodyVerdict {
     match parse_json::<Page>(resp, HUBSPOT_PROBE_PATH) {
         Ok(_) => BodyVerdict::Healthy("contacts readable".to_owned()),
         Err(broken) => broken,
@@ -128,7 +128,7 @@ struct ErrorBody {
 /// `category`; the correlation id rides along in the message, since HubSpot
 /// support asks for it.
 pub fn hubspot_error(body: &[u8]) -> Option<VendorError> {
-    let e: ErrorBody = serde_json::from_slice(body).ok()?;
+    let e: ErrorBody = super::data_call::object_body(body)?;
     let message = match (e.message, &e.correlation_id) {
         (Some(m), Some(id)) => format!("{m} (correlationId {id})"),
         (Some(m), None) => m,

@@ -61,7 +61,7 @@ pub const LIFECYCLE_STAGES: &[&str] = &[
 /// One record of `GET /crm/v3/objects/{type}` or a search.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireObject {
+pub(in crate::sources) struct WireObject {
     id: Value,
     properties: Option<Map<String, Value>>,
     #[serde(rename = "createdAt")]
@@ -78,7 +78,7 @@ impl WireObject {
 }
 
 /// A contact, or `None` without an id.
-pub(super) fn contact(w: WireObject) -> Option<Contact> {
+pub(in crate::sources) fn contact(w: WireObject) -> Option<Contact> {
     let id = id_of(&w.id)?;
     Some(Contact {
         email: w.prop("email"),
@@ -103,7 +103,7 @@ pub(super) fn contact(w: WireObject) -> Option<Contact> {
 }
 
 /// A deal with its associated contacts' ids, or `None` without an id.
-pub(super) fn deal(w: WireObject) -> Option<Deal> {
+pub(in crate::sources) fn deal(w: WireObject) -> Option<Deal> {
     let id = id_of(&w.id)?;
     // `associations.contacts.results[].id`; a contact may appear once per
     // association type (primary and unlabeled): keep each id once, in order.
@@ -135,7 +135,7 @@ pub(super) fn deal(w: WireObject) -> Option<Deal> {
 
 /// A task, or `None` without an id. A task without a status reads as not
 /// started (HubSpot's default); an unknown status is kept by name.
-pub(super) fn task(w: WireObject) -> Option<CrmTask> {
+pub(in crate::sources) fn task(w: WireObject) -> Option<CrmTask> {
     let id = id_of(&w.id)?;
     Some(CrmTask {
         subject: w.prop("hs_task_subject").unwrap_or_default(),
@@ -161,7 +161,7 @@ pub(super) fn task(w: WireObject) -> Option<CrmTask> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireOwner {
+pub(in crate::sources) struct WireOwner {
     id: Value,
     email: Option<Value>,
     #[serde(rename = "firstName")]
@@ -171,7 +171,7 @@ pub(super) struct WireOwner {
     archived: Option<Value>,
 }
 
-pub(super) fn owner(w: WireOwner) -> Option<Owner> {
+pub(in crate::sources) fn owner(w: WireOwner) -> Option<Owner> {
     Some(Owner {
         id: id_of(&w.id)?,
         email: w.email.as_ref().and_then(text),
@@ -183,7 +183,7 @@ pub(super) fn owner(w: WireOwner) -> Option<Owner> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WirePipeline {
+pub(in crate::sources) struct WirePipeline {
     id: Value,
     label: Option<Value>,
     #[serde(rename = "displayOrder")]
@@ -192,7 +192,7 @@ pub(super) struct WirePipeline {
 }
 
 /// A pipeline, or `None` without an id; stages without an id are dropped.
-pub(super) fn pipeline(w: WirePipeline) -> Option<DealPipeline> {
+pub(in crate::sources) fn pipeline(w: WirePipeline) -> Option<DealPipeline> {
     let mut stages: Vec<PipelineStage> = w.stages.unwrap_or_default().iter().filter_map(stage).collect();
     stages.sort_by_key(|s| s.display_order);
     Some(DealPipeline {

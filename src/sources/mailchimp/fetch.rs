@@ -301,7 +301,7 @@ impl Fetcher<'_> {
             previous_first = items.first().cloned();
             let n = items.len();
             for item in items {
-                match serde_json::from_value::<W>(item).ok().and_then(&map) {
+                match crate::sources::data_call::record::<W>(item).and_then(&map) {
                     Some(t) => out.items.push(t),
                     None => out.skipped += 1,
                 }

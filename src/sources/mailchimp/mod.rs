@@ -4,7 +4,7 @@
 
 mod actions;
 mod fetch;
-mod wire;
+pub(super) mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,7 +99,7 @@ struct Ping {
     health_status: String,
 }
 
-fn judge(resp: &crate::http::Response) -> BodyVerdict {
+pub(super) fn judge(resp: &crate::http::Response) -> BodyVerdict {
     match parse_json::<Ping>(resp, ENDPOINT) {
         Ok(ping) => BodyVerdict::Healthy(ping.health_status),
         Err(broken) => broken,
@@ -116,7 +116,7 @@ struct Problem {
 
 /// A problem+json error body: code from `title` (else `type`), message from `detail`.
 pub fn mailchimp_error(body: &[u8]) -> Option<VendorError> {
-    let p: Problem = serde_json::from_slice(body).ok()?;
+    let p: Problem = super::data_call::object_body(body)?;
     let message = p.detail.clone().or_else(|| p.title.clone())?;
     Some(VendorError {
         code: p.title.or(p.kind),

@@ -34,7 +34,7 @@ pub(super) const MEMBER_FIELDS: &str =
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireCampaign {
+pub(in crate::sources) struct WireCampaign {
     id: Option<String>,
     #[serde(deserialize_with = "lenient_u64")]
     web_id: Option<u64>,
@@ -67,7 +67,7 @@ struct WireRecipients {
 }
 
 /// A campaign, or `None` without an id or with a status the model does not know.
-pub(super) fn campaign(w: WireCampaign) -> Option<Campaign> {
+pub(in crate::sources) fn campaign(w: WireCampaign) -> Option<Campaign> {
     let id = non_empty(w.id)?;
     let status = w.status.as_deref().and_then(campaign_status)?;
     let settings = w.settings.unwrap_or_default();
@@ -96,7 +96,7 @@ fn campaign_status(s: &str) -> Option<CampaignStatus> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireReport {
+pub(in crate::sources) struct WireReport {
     id: Option<String>,
     #[serde(deserialize_with = "lenient_u64")]
     emails_sent: Option<u64>,
@@ -139,7 +139,7 @@ struct WireBounces {
 }
 
 /// A report keyed by its campaign id, or `None` without an id.
-pub(super) fn report(w: WireReport) -> Option<(String, CampaignReport)> {
+pub(in crate::sources) fn report(w: WireReport) -> Option<(String, CampaignReport)> {
     let id = non_empty(w.id)?;
     let opens = w.opens.unwrap_or_default();
     let clicks = w.clicks.unwrap_or_default();
@@ -168,7 +168,7 @@ fn rate(r: Option<f64>) -> f64 {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireList {
+pub(in crate::sources) struct WireList {
     id: Option<String>,
     name: Option<String>,
     stats: Option<WireListStats>,
@@ -185,7 +185,7 @@ struct WireListStats {
     cleaned_count: Option<u64>,
 }
 
-pub(super) fn audience(w: WireList) -> Option<Audience> {
+pub(in crate::sources) fn audience(w: WireList) -> Option<Audience> {
     let id = non_empty(w.id)?;
     let stats = w.stats.unwrap_or_default();
     Some(Audience {
@@ -199,7 +199,7 @@ pub(super) fn audience(w: WireList) -> Option<Audience> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireMember {
+pub(in crate::sources) struct WireMember {
     id: Option<String>,
     email_address: Option<String>,
     status: Option<String>,
@@ -208,7 +208,7 @@ pub(super) struct WireMember {
 
 /// A member, or `None` without an id, an address, a known status or a readable
 /// `last_changed` (incremental sync depends on it).
-pub(super) fn member(w: WireMember) -> Option<Member> {
+pub(in crate::sources) fn member(w: WireMember) -> Option<Member> {
     let status: MemberStatus =
         serde_json::from_value(serde_json::Value::String(w.status?.to_ascii_lowercase())).ok()?;
     Some(Member {

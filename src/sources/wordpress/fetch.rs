@@ -403,10 +403,7 @@ fn header_count(resp: &Response, name: &str) -> Option<u64> {
 fn map_items<W: serde::de::DeserializeOwned, T>(items: Vec<Value>, map: impl Fn(W) -> Option<T>) -> Paged<T> {
     let mut out = Paged::default();
     for item in items {
-        let read = match item {
-            Value::Object(_) => serde_json::from_value::<W>(item).ok().and_then(&map),
-            _ => None,
-        };
+        let read = crate::sources::data_call::record::<W>(item).and_then(&map);
         match read {
             Some(t) => out.items.push(t),
             None => out.skipped += 1,

@@ -5,7 +5,7 @@
 mod actions;
 mod cache;
 mod fetch;
-mod wire;
+pub(super) mod wire;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -98,7 +98,7 @@ impl Wordpress {
 }
 
 /// The index as the probe judges it, keeping what it says about the site.
-fn judge(resp: &Response, site: &mut Option<Site>) -> BodyVerdict {
+pub(super) fn judge(resp: &Response, site: &mut Option<Site>) -> BodyVerdict {
     match parse_json::<SiteIndex>(resp, ENDPOINT) {
         Ok(index) => {
             let found = index.site();
@@ -121,7 +121,7 @@ struct ErrorBody {
 
 /// `{code, message, data: {status}}`, e.g. `rest_not_logged_in`.
 pub fn wordpress_error(body: &[u8]) -> Option<VendorError> {
-    let e: ErrorBody = serde_json::from_slice(body).ok()?;
+    let e: ErrorBody = super::data_call::object_body(body)?;
     let message = e.message.or_else(|| e.code.clone())?;
     Some(VendorError { code: e.code, message })
 }

@@ -32,7 +32,7 @@ pub(super) struct SiteIndex {
 
 /// What the index says about the site, kept for reading local times.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Site {
+pub(in crate::sources) struct Site {
     pub name: Option<String>,
     pub url: Option<String>,
     pub zone: TimeZone,
@@ -75,7 +75,7 @@ pub(super) fn site_zone(timezone_string: Option<&str>, gmt_offset: Option<f64>) 
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WirePost {
+pub(in crate::sources) struct WirePost {
     #[serde(deserialize_with = "lenient_u64")]
     id: Option<u64>,
     date: Option<String>,
@@ -92,7 +92,7 @@ pub(super) struct WirePost {
 
 /// A post or page, or `None` without an id or a status. Times without a zone
 /// suffix are WordPress's norm: `*_gmt` are UTC, the others site-local.
-pub(super) fn post(w: WirePost, kind: PostType, zone: &TimeZone) -> Option<Post> {
+pub(in crate::sources) fn post(w: WirePost, kind: PostType, zone: &TimeZone) -> Option<Post> {
     let id = w.id.filter(|id| *id > 0)?;
     let status = PostStatus::parse(non_empty(w.status)?.trim());
     let date = gmt(w.date_gmt.as_deref()).or_else(|| local(w.date.as_deref(), zone));
@@ -112,7 +112,7 @@ pub(super) fn post(w: WirePost, kind: PostType, zone: &TimeZone) -> Option<Post>
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct WireUser {
+pub(in crate::sources) struct WireUser {
     #[serde(deserialize_with = "lenient_u64")]
     id: Option<u64>,
     name: Option<String>,
@@ -120,7 +120,7 @@ pub(super) struct WireUser {
 }
 
 /// A user, or `None` without an id; the name falls back to the slug.
-pub(super) fn author(w: WireUser) -> Option<Author> {
+pub(in crate::sources) fn author(w: WireUser) -> Option<Author> {
     let id = w.id.filter(|id| *id > 0)?;
     let slug = w.slug.unwrap_or_default();
     let name = non_empty(w.name.map(|n| plain_text(&n))).unwrap_or_else(|| slug.clone());

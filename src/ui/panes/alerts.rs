@@ -7,10 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::app::Model;
+use crate::app::{Model, Pane};
 use crate::model::{AlertState, Severity, SourceKind};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{centered_lines, truncate, window};
+use crate::ui::widgets::{centered_lines, stale_note, truncate, window};
 
 pub fn summary(model: &Model) -> String {
     let v = &model.alerts;
@@ -109,6 +109,10 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
             "no alert matches the filter"
         };
         spans.push(Span::styled(none, theme.dim));
+    }
+    // The rules ran over old data while a source fails: say so beside the counts.
+    if let Some((note, status)) = stale_note(model, Pane::Alerts.kinds()) {
+        spans.push(Span::styled(note, theme.status(status)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), counts_area);
     if let Some(e) = &v.store_error {

@@ -11,9 +11,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use crate::app::Model;
 use crate::app::pipeline::{self, Flags};
 use crate::app::source_state::{elapsed, human_duration};
-use crate::model::{Campaign, CampaignStatus, HealthStatus, SourceKind, Stage};
+use crate::model::{Campaign, CampaignStatus, SourceKind, Stage};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{centered_lines, thousands, truncate, window};
+use crate::ui::widgets::{centered_lines, stale_note, thousands, truncate, window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -232,21 +232,8 @@ fn stage_line<'a>(model: &Model, rows: &[pipeline::Row<'_>], theme: &Theme) -> L
         spans.push(Span::styled(format!("{n}  "), style.patch(theme.title)));
     }
     // Say when the data is old: the source is failing and this is its last good poll.
-    if let Some(s) = model
-        .sources
-        .iter()
-        .find(|s| s.email().is_some() && s.status(model.now).is_some_and(|st| !st.is_good()))
-    {
-        let age = s
-            .data
-            .as_ref()
-            .map(|(_, at)| human_duration(elapsed(*at, model.now)))
-            .unwrap_or_default();
-        let st = s.status(model.now).unwrap_or(HealthStatus::Stale);
-        spans.push(Span::styled(
-            format!("data from {age} ago, {} {}", s.name, st.label()),
-            theme.status(st),
-        ));
+    if let Some((note, status)) = stale_note(model, &[SourceKind::Mailchimp]) {
+        spans.push(Span::styled(note, theme.status(status)));
     }
     Line::from(spans)
 }
