@@ -357,4 +357,8 @@ fn a_failing_source_keeps_its_queues_and_says_they_are_stale() {
         "the last good tasks stay, marked stale:\n{screen}"
     );
     assert!(screen.contains("Call back Globex about renewal"), "{screen}");
+    // At 80x24 the in-pane note may be cut; the title still says it.
+    press(&mut model, KeyCode::Char('z'));
+    let small = draw(&model, 80, 24);
+    assert!(small.contains("4 Task queues ━ stale: DOWN"), "{small}");
 }

@@ -38,6 +38,19 @@ pub struct HttpCore {
     readonly: bool,
 }
 
+/// Why a redirect is not followed: more than ten in a row, or one from
+/// https down to plain http (the next request, and any body a 307/308
+/// carries along, would travel unencrypted).
+fn redirect_refused(previous: &[url::Url], next: &url::Url) -> Option<&'static str> {
+    if previous.len() >= MAX_REDIRECTS {
+        return Some("too many redirects");
+    }
+    let from_https = previous.iter().any(|u| u.scheme() == "https");
+    (from_https && next.scheme() == "http").then_some("refused a redirect from https to plain http")
+}
+
+const MAX_REDIRECTS: usize = 10;
+
 impl HttpCore {
     /// `readonly` refuses every request but GET, HEAD and POSTs marked as
     /// read-only queries before it is sent.
@@ -53,7 +66,12 @@ impl HttpCore {
                 })
         };
         Ok(HttpCore {
-            client: build(reqwest::redirect::Policy::default())?,
+            client: build(reqwest::redirect::Policy::custom(|attempt| {
+                match redirect_refused(attempt.previous(), attempt.url()) {
+                    Some(why) => attempt.error(why),
+                    None => attempt.follow(),
+                }
+            }))?,
             no_redirect: build(reqwest::redirect::Policy::none())?,
             readonly,
         })
@@ -486,5 +504,29 @@ impl SourceClient {
             Ok(result) => result,
             Err(_) => Err(AttemptError::Timeout),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_never_downgrade_to_plain_http_and_stop_after_ten() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert_eq!(
+            redirect_refused(&[u("http://127.0.0.1:1/a")], &u("http://127.0.0.1:1/b")),
+            None
+        );
+        assert_eq!(
+            redirect_refused(&[u("https://api.example/a")], &u("https://cdn.example/b")),
+            None
+        );
+        assert!(redirect_refused(&[u("https://api.example/a")], &u("http://api.example/b")).is_some());
+        let ten: Vec<_> = (0..10).map(|i| u(&format!("http://127.0.0.1:1/{i}"))).collect();
+        assert_eq!(
+            redirect_refused(&ten, &u("http://127.0.0.1:1/x")),
+            Some("too many redirects")
+        );
     }
 }

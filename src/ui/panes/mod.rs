@@ -21,6 +21,16 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
         Pane::Tasks => tasks::summary(model),
         Pane::Alerts => alerts::summary(model),
     };
+    // Old data says so in the title, where even a narrow pane has room.
+    let stale = match pane {
+        Pane::Health => None,
+        _ => crate::ui::widgets::stale_note(model, pane.kinds()),
+    };
+    let summary = match &stale {
+        Some((_, status)) if summary.is_empty() => format!("stale: {}", status.label()),
+        Some((_, status)) => format!("stale: {} · {summary}", status.label()),
+        None => summary,
+    };
     let block = pane_block(pane, focused, summary, area.width, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
