@@ -329,3 +329,43 @@ async fn no_fault_makes_a_write_go_out_twice() {
     let attempts = audit.lines().filter(|l| l.contains("\"event\":\"attempt\"")).count();
     assert_eq!(attempts, sent, "{audit}");
 }
+
+/// How much a poll brought: (campaigns, members) or (tasks), or (posts).
+fn size(report: &PollReport) -> Option<(usize, usize)> {
+    match report.data.as_ref()? {
+        SourceData::Email(d) => Some((d.campaigns.len(), d.members.values().map(|m| m.len()).sum())),
+        SourceData::Crm(d) => Some((d.tasks.len(), d.owners.len())),
+        SourceData::Content(d) => Some((d.posts.len(), d.authors.len())),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn drift_that_hides_most_records_keeps_the_last_good_data() {
+    let stack = common::sandbox_stack(19, None, Vec::new()).await;
+    for name in ["mailchimp", "hubspot", "wordpress"] {
+        // One connector throughout: its caches must survive the drift.
+        let c = connector(&stack, name);
+        let before = poll(c.as_ref()).await;
+        let good = size(&before).unwrap_or_else(|| panic!("{name}: {:?}", before.probe));
+        set_fault(&stack, name, Some("drift:enum")).await;
+        let during = poll(c.as_ref()).await;
+        set_fault(&stack, name, None).await;
+        if let Some(partial) = size(&during) {
+            // Taken in stride (nothing it reads was an enum), or the last good tasks kept.
+            assert_eq!(partial, good, "{name}: data replaced by a fraction: {:?}", during.probe);
+        } else {
+            assert!(
+                during.probe.summary.contains("keeping the last good data"),
+                "{name}: {:?}",
+                during.probe
+            );
+        }
+        let after = poll(c.as_ref()).await;
+        assert_eq!(
+            size(&after),
+            Some(good),
+            "{name}: not whole again once the drift cleared"
+        );
+    }
+    stack.sandbox.shutdown().await;
+}

@@ -473,6 +473,8 @@ async fn unreadable_records_are_skipped_and_reported() {
         "campaigns",
         vec![
             campaign("c1", "save"),
+            campaign("c3", "sent"),
+            campaign("c4", "schedule"),
             json!({"id": "c2", "status": "hologram"}),
             json!(42),
         ],
@@ -498,6 +500,35 @@ async fn unreadable_records_are_skipped_and_reported() {
         "Everything's Chimpy! (3 unreadable records skipped)"
     );
     let d = data(&report);
-    assert_eq!(d.campaigns.len(), 1);
+    assert_eq!(d.campaigns.len(), 3);
     assert_eq!(d.members["l1"].len(), 1);
+}
+
+#[tokio::test]
+async fn mostly_unreadable_records_fail_the_read_instead_of_replacing_the_data() {
+    let server = MockServer::start().await;
+    mount_ping(&server).await;
+    mount_list(
+        &server,
+        "/3.0/campaigns",
+        "campaigns",
+        vec![
+            campaign("c1", "save"),
+            json!({"id": "c2", "status": "hologram"}),
+            json!({"id": "c3", "status": "hologram"}),
+        ],
+    )
+    .await;
+    mount_list(&server, "/3.0/reports", "reports", vec![]).await;
+    mount_list(&server, "/3.0/lists", "lists", vec![]).await;
+    let report = connector(&server, 10).poll().await;
+    assert!(report.data.is_none(), "a fraction never replaces the last good data");
+    assert!(
+        report
+            .probe
+            .summary
+            .contains("2 of 3 records unreadable (has the format changed?); keeping the last good data"),
+        "{}",
+        report.probe.summary
+    );
 }

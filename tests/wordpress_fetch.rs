@@ -380,6 +380,8 @@ async fn unreadable_records_are_skipped_and_counted() {
         json!(42),
         json!({"status": "draft", "title": {"rendered": "no id"}}),
         post(3, "draft", now(), now()),
+        post(4, "pending", now(), now()),
+        post(5, "future", now(), now()),
     ];
     mount_site(&server, posts, vec![]).await;
     let report = connector(&server, 10).poll().await;
@@ -388,7 +390,22 @@ async fn unreadable_records_are_skipped_and_counted() {
         report.probe.summary,
         "site \"Acme Blog\" answers (3 unreadable records skipped)"
     );
-    assert_eq!(data(&report).posts.keys().copied().collect::<Vec<_>>(), [3]);
+    assert_eq!(data(&report).posts.keys().copied().collect::<Vec<_>>(), [3, 4, 5]);
+}
+
+#[tokio::test]
+async fn mostly_unreadable_posts_fail_the_read_instead_of_replacing_the_data() {
+    let server = MockServer::start().await;
+    mount_index(&server, utc_index()).await;
+    let garbled = vec![post(3, "draft", now(), now()), json!(["4", "draft"]), json!(5)];
+    mount_site(&server, garbled, vec![]).await;
+    let report = connector(&server, 10).poll().await;
+    assert!(report.data.is_none(), "a fraction never replaces the last good data");
+    assert!(
+        report.probe.summary.contains("2 of 3 records unreadable"),
+        "{}",
+        report.probe.summary
+    );
 }
 
 #[tokio::test]

@@ -218,6 +218,16 @@ impl SourceState {
         }
     }
 
+    /// The data on show is old: the source fails now, or its latest poll
+    /// brought no data (a data call failed after a good probe). Its age and
+    /// the source's status.
+    pub fn stale_data(&self, now: Timestamp) -> Option<(Duration, HealthStatus)> {
+        let (_, at) = self.data.as_ref()?;
+        let status = self.status(now)?;
+        let newer_poll = self.last.as_ref().is_some_and(|(_, polled)| polled > at);
+        (!status.is_good() || newer_poll).then(|| (elapsed(*at, now), status))
+    }
+
     /// Age of the last good poll.
     pub fn last_good_age(&self, now: Timestamp) -> Option<Duration> {
         self.last_good.as_ref().map(|(_, at)| elapsed(*at, now))

@@ -363,10 +363,13 @@ fn queue_note(model: &Model, queue: Queue) -> Option<String> {
         return Some(format!("no data from {}: {why}", missing.join(", ")));
     }
     feeding.iter().find_map(|s| {
-        let (_, at) = s.data.as_ref()?;
-        let status = s.status(model.now).filter(|st| !st.is_good())?;
-        let age = human_duration(crate::app::source_state::elapsed(*at, model.now));
-        Some(format!("data from {age} ago, {} {}", s.name, status.label()))
+        let (age, status) = s.stale_data(model.now)?;
+        Some(format!(
+            "data from {} ago, {} {}",
+            human_duration(age),
+            s.name,
+            status.label()
+        ))
     })
 }
 

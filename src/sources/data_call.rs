@@ -83,3 +83,16 @@ pub(crate) fn record<W: serde::de::DeserializeOwned>(item: Value) -> Option<W> {
 pub(crate) fn object_body<W: serde::de::DeserializeOwned>(body: &[u8]) -> Option<W> {
     record(serde_json::from_slice::<Value>(body).ok()?)
 }
+
+/// Why a page must not be used: most of its records could not be read, so
+/// the vendor has likely changed its format. Such a page fails its call, and
+/// the last good data (and the caches behind incremental syncs) stay, rather
+/// than being replaced by the fraction that could be read.
+pub(crate) fn mostly_unreadable(kept: usize, skipped: usize) -> Option<String> {
+    (skipped > 0 && skipped > kept).then(|| {
+        format!(
+            "{skipped} of {} records unreadable (has the format changed?); keeping the last good data",
+            kept + skipped
+        )
+    })
+}

@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use crate::app::keymap::Scope;
 use crate::app::model::Overlay;
-use crate::app::source_state::{elapsed, human_duration};
+use crate::app::source_state::human_duration;
 use crate::app::{Model, Pane, Screen, bindings};
 use crate::model::{HealthStatus, SourceKind};
 
@@ -248,13 +248,9 @@ pub fn thousands(n: u64) -> String {
 /// When a pane shows old data: the first source of `kinds` that has data
 /// but is failing now, as "data from 3m ago, hubspot DOWN" and its status.
 pub fn stale_note(model: &Model, kinds: &[SourceKind]) -> Option<(String, HealthStatus)> {
-    model.sources.iter().find_map(|s| {
-        let (_, at) = s.data.as_ref()?;
-        let status = s.status(model.now)?;
-        if !kinds.contains(&s.kind) || status.is_good() {
-            return None;
-        }
-        let age = human_duration(elapsed(*at, model.now));
+    model.sources.iter().filter(|s| kinds.contains(&s.kind)).find_map(|s| {
+        let (age, status) = s.stale_data(model.now)?;
+        let age = human_duration(age);
         Some((format!("data from {age} ago, {} {}", s.name, status.label()), status))
     })
 }

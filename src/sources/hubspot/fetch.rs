@@ -16,7 +16,7 @@ use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, TASK_PROPERTIES, Wi
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
 use crate::model::{Contact, CrmData, CrmTask, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
 use crate::sources::DataScope;
-use crate::sources::data_call::{Meta, call_json};
+use crate::sources::data_call::{Meta, call_json, mostly_unreadable};
 use crate::sources::urls::join;
 
 /// HubSpot's largest page for object lists and owners.
@@ -467,6 +467,9 @@ impl Fetcher<'_> {
                     out.items.push(c);
                 }
                 let Some(next) = next else {
+                    if let Some(why) = mostly_unreadable(out.items.len(), out.skipped) {
+                        return Err(Failure::broken("POST", SEARCH_ENDPOINT, why, &meta));
+                    }
                     return Ok(Searched::Found(out));
                 };
                 if in_window + page > cap {
@@ -523,6 +526,9 @@ impl Fetcher<'_> {
             out.items.extend(page.items);
             match next {
                 None => {
+                    if let Some(why) = mostly_unreadable(out.items.len(), out.skipped) {
+                        return Err(Failure::broken("GET", &endpoint, why, &meta));
+                    }
                     if out.skipped > 0 {
                         tracing::warn!(endpoint, skipped = out.skipped, "unreadable records skipped");
                     }

@@ -48,6 +48,8 @@ pub struct Hubspot {
     /// The account's portal id, read once.
     portal: tokio::sync::OnceCell<Option<String>>,
     search_pacer: Pacer,
+    /// The open tasks of the last poll that read them.
+    last_tasks: tokio::sync::Mutex<Option<Vec<crate::model::CrmTask>>>,
 }
 
 impl Hubspot {
@@ -71,6 +73,7 @@ impl Hubspot {
             contacts: tokio::sync::Mutex::new(ContactCache::default()),
             portal: tokio::sync::OnceCell::new(),
             search_pacer: Pacer::new(SEARCH_GAP),
+            last_tasks: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -181,14 +184,23 @@ impl Connector for Hubspot {
             pacer: &self.search_pacer,
         };
         match fetcher.fetch(&self.contacts, &self.portal, scope).await {
-            Ok(fetched) => PollReport {
-                probe: note_tasks(
-                    note_skipped(probe, fetched.skipped),
-                    fetched.tasks_capped,
-                    fetched.tasks_failed,
-                ),
-                data: Some(SourceData::Crm(Arc::new(fetched.data))),
-            },
+            Ok(mut fetched) => {
+                // Tasks that could not be read this time are not "no tasks":
+                // the last good list stays until a read succeeds.
+                let mut last = self.last_tasks.lock().await;
+                match &fetched.tasks_failed {
+                    None => *last = Some(fetched.data.tasks.clone()),
+                    Some(_) => fetched.data.tasks = last.clone().unwrap_or_default(),
+                }
+                PollReport {
+                    probe: note_tasks(
+                        note_skipped(probe, fetched.skipped),
+                        fetched.tasks_capped,
+                        fetched.tasks_failed,
+                    ),
+                    data: Some(SourceData::Crm(Arc::new(fetched.data))),
+                }
+            }
             Err(failure) => PollReport::health((*failure).degrade(probe)),
         }
     }

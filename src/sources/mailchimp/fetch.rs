@@ -306,6 +306,7 @@ impl Fetcher<'_> {
                     None => out.skipped += 1,
                 }
             }
+
             offset += n as u64;
             let done = match total {
                 _ if n == 0 => true,
@@ -314,6 +315,9 @@ impl Fetcher<'_> {
                 None => n < count,
             };
             if done {
+                if let Some(why) = crate::sources::data_call::mostly_unreadable(out.items.len(), out.skipped) {
+                    return Err(Failure::broken(&endpoint, why, &meta));
+                }
                 if out.skipped > 0 {
                     tracing::warn!(endpoint, skipped = out.skipped, "unreadable records skipped");
                 }

@@ -282,6 +282,9 @@ impl Fetcher<'_> {
                     (None, None) => n < per_page,
                 };
             if done {
+                if let Some(why) = crate::sources::data_call::mostly_unreadable(out.items.len(), out.skipped) {
+                    return Err(Failure::broken(&endpoint, why, &meta));
+                }
                 if out.skipped > 0 {
                     tracing::warn!(endpoint, skipped = out.skipped, "unreadable records skipped");
                 }
