@@ -65,6 +65,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Print a shell completion script: mops completions bash > /etc/bash_completion.d/mops
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): mops man > mops.1 && man ./mops.1
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

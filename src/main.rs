@@ -48,6 +48,9 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
         Some(Command::Demo { .. } | Command::Sandbox { .. }) if cli.config.is_some() => {
             eyre::bail!("--config does not apply here: the sandbox writes its own config")
         }
+        Some(Command::Completions { .. } | Command::Man) if cli.config.is_some() || readonly => {
+            eyre::bail!("--config and --readonly do not apply to completions or the manual")
+        }
         Some(Command::Sandbox { .. } | Command::Config { .. }) if readonly => {
             eyre::bail!("--readonly applies to the cockpit (mops, mops demo), not to this command")
         }
@@ -56,6 +59,23 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
         Some(Command::Act(args)) => act(&args, cli.config.as_deref(), readonly),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mops",
+                &mut script,
+            );
+            print_all(&script)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .wrap_err("rendering the manual page")?;
+            print_all(&page)
+        }
         None => block_on(cockpit(cli.config, readonly)),
         Some(Command::Demo { seed, listen, faults }) => {
             block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly))
@@ -69,6 +89,16 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
             sandbox::SandboxOptions { listen, seed, faults },
             config_out,
         )),
+    }
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`)
+/// is no error.
+fn print_all(bytes: &[u8]) -> eyre::Result<ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).wrap_err("writing to stdout"),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

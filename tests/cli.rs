@@ -130,6 +130,34 @@ fn every_subcommand_has_help() {
 }
 
 #[test]
+fn completions_and_the_manual_cover_every_subcommand() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(sb.mops(&["completions", shell]));
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        for sub in ["demo", "sandbox", "act", "config"] {
+            assert!(out.stdout.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let bad = run(sb.mops(&["completions", "tcsh"]));
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("possible values"), "{}", bad.stderr);
+
+    let man = run(sb.mops(&["man"]));
+    assert_eq!(man.code, Some(0), "{}", man.stderr);
+    assert!(
+        man.stdout.starts_with(".ie") && man.stdout.contains(".TH mops 1"),
+        "{}",
+        man.stdout
+    );
+    for sub in ["demo", "sandbox", "act", "config", "completions"] {
+        assert!(man.stdout.contains(sub), "the manual lacks {sub}");
+    }
+    let refused = run(sb.mops(&["--readonly", "man"]));
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+}
+
+#[test]
 fn the_sandbox_help_names_every_fault_kind() {
     let sb = Sandbox::new();
     let out = run(sb.mops(&["sandbox", "--help"]));
