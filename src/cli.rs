@@ -65,6 +65,16 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// One pass of health and data-quality checks, as a Nagios plugin
+    /// (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or as JSON
+    Check {
+        /// Print the result as JSON (schema version 1, see the README)
+        #[arg(long)]
+        json: bool,
+        /// Check only this source (its name in the config)
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+    },
     /// Print a shell completion script: mops completions bash > /etc/bash_completion.d/mops
     Completions {
         /// bash, zsh, fish, elvish or powershell

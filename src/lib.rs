@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod http;

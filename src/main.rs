@@ -19,7 +19,18 @@ fn main() -> ExitCode {
     {
         complain(format_args!("could not install the error reporter: {e}"));
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // A monitoring system reads bad arguments to `check` as UNKNOWN (3).
+            let check = std::env::args().skip(1).any(|a| a == "check");
+            return match e.use_stderr() {
+                true if check => ExitCode::from(3),
+                _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+            };
+        }
+    };
     let _log_guard = init_logging();
     match run(cli) {
         Ok(code) => code,
@@ -59,6 +70,7 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
         Some(Command::Act(args)) => act(&args, cli.config.as_deref(), readonly),
+        Some(Command::Check { json, source }) => Ok(check(cli.config.as_deref(), json, source.as_deref())),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(
@@ -90,6 +102,37 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
             config_out,
         )),
     }
+}
+
+/// `mops check`: the plugin line or the JSON on stdout, the state as the
+/// exit code. Anything that stops the check itself (a bad config, no such
+/// source) is UNKNOWN, said on stdout as monitoring systems expect.
+fn check(config_path: Option<&Path>, json: bool, source: Option<&str>) -> ExitCode {
+    let result = (|| -> eyre::Result<mops::check::CheckResult> {
+        let cfg = config::load(&config::locate(config_path)?)?;
+        let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+        runtime.block_on(mops::check::run(&cfg, source))
+    })();
+    let (text, code) = match result {
+        Ok(r) if json => (serde_json::to_string_pretty(&r).unwrap_or_default(), r.exit_code),
+        Ok(r) => (mops::check::nagios(&r), r.exit_code),
+        Err(e) => {
+            let why = format!("{e:#}").replace('\n', " ");
+            if json {
+                let body = serde_json::json!({
+                    "version": mops::check::SCHEMA_VERSION,
+                    "state": "UNKNOWN",
+                    "exit_code": 3,
+                    "summary": why,
+                });
+                (body.to_string(), 3)
+            } else {
+                (format!("MOPS UNKNOWN - {why}"), 3)
+            }
+        }
+    };
+    let _ = print_all(format!("{text}\n").as_bytes());
+    ExitCode::from(code)
 }
 
 /// Writes generated text to stdout; a reader that stops early (`| head`)
