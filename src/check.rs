@@ -174,7 +174,7 @@ pub fn nagios(result: &CheckResult) -> String {
     for s in &result.sources {
         let name = label(&s.name);
         perf.push(format!(
-            "{name}_up={};1;1;0;1",
+            "{name}_up={};;;0;1",
             u8::from(s.state == State::Ok || s.state == State::Warning)
         ));
         perf.push(format!("{name}_latency={:.3}s", s.latency_ms as f64 / 1000.0));
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!((r.state, r.exit_code), (State::Ok, 0));
         assert_eq!(
             nagios(&r),
-            "MOPS OK - 1 of 1 sources OK | site_up=1;1;1;0;1 site_latency=1.234s alerts_critical=0;;;0 alerts_info=0;;;0 alerts_warning=0;;;0"
+            "MOPS OK - 1 of 1 sources OK | site_up=1;;;0;1 site_latency=1.234s alerts_critical=0;;;0 alerts_info=0;;;0 alerts_warning=0;;;0"
         );
 
         let slow = vec![(
@@ -298,7 +298,7 @@ mod tests {
             line.starts_with("MOPS CRITICAL - 1 of 1 sources failing (crm DOWN: timed out after 10s second line) |"),
             "{line}"
         );
-        assert!(line.contains("crm_up=0;1;1;0;1"), "{line}");
+        assert!(line.contains("crm_up=0;;;0;1"), "{line}");
         assert_eq!(line.lines().count(), 1);
 
         let alert = Alert {
