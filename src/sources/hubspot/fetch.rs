@@ -14,9 +14,9 @@ use super::cache::ContactCache;
 use super::hubspot_error;
 use super::wire::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, TASK_PROPERTIES, WireObject, WireOwner, WirePipeline};
 use crate::http::{Auth, Method, Request, SourceClient, StatusCode};
-use crate::model::{Contact, CrmData, CrmTask, Deal, DealPipeline, HealthStatus, Owner, Probe, VendorError};
+use crate::model::{Contact, CrmData, CrmTask, Deal, DealPipeline, HealthStatus, Owner};
 use crate::sources::DataScope;
-use crate::sources::data_call::{Meta, call_json, mostly_unreadable};
+use crate::sources::data_call::{Failure, Meta, call_json, mostly_unreadable};
 use crate::sources::urls::join;
 
 /// HubSpot's largest page for object lists and owners.
@@ -77,93 +77,6 @@ impl Pacer {
             tokio::time::sleep_until(at.into()).await;
         }
         *next = Instant::now().checked_add(self.gap);
-    }
-}
-
-/// Why the data could not be read: the failing call, classified like a probe.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Failure {
-    /// `GET` or `POST` (the search).
-    pub method: &'static str,
-    /// `/crm/v3/owners`, `/crm/v3/objects/contacts/search`, ...
-    pub endpoint: String,
-    /// How the failing call alone classifies (Auth, RateLimited, Down).
-    pub status: HealthStatus,
-    pub why: String,
-    pub http_status: Option<u16>,
-    pub vendor_error: Option<VendorError>,
-    pub request_id: String,
-    pub url: String,
-    pub attempts: u32,
-}
-
-impl Failure {
-    fn from_probe(method: &'static str, endpoint: &str, p: Probe) -> Box<Self> {
-        Box::new(Failure {
-            method,
-            endpoint: endpoint.to_owned(),
-            status: p.status,
-            why: p.summary,
-            http_status: p.http_status,
-            vendor_error: p.vendor_error,
-            request_id: p.request_id,
-            url: p.url,
-            attempts: p.attempts,
-        })
-    }
-
-    /// A body that parsed but is not what the endpoint promises.
-    fn broken(method: &'static str, endpoint: &str, why: String, meta: &Meta) -> Box<Self> {
-        Box::new(Failure {
-            method,
-            endpoint: endpoint.to_owned(),
-            status: HealthStatus::Down,
-            why,
-            http_status: Some(200),
-            vendor_error: None,
-            request_id: meta.request_id.clone(),
-            url: meta.url.clone(),
-            attempts: meta.attempts,
-        })
-    }
-
-    /// The healthy probe, turned by this failure: AUTH or RATE-LIMITED when
-    /// the call says so, else DEGRADED, naming the failing call.
-    pub fn degrade(self, mut probe: Probe) -> Probe {
-        probe.status = match self.status {
-            HealthStatus::Auth => HealthStatus::Auth,
-            HealthStatus::RateLimited => HealthStatus::RateLimited,
-            _ => HealthStatus::Degraded,
-        };
-        probe.summary = format!("probe OK, but {} {} failed: {}", self.method, self.endpoint, self.why);
-        probe.http_status = self.http_status;
-        probe.vendor_error = self.vendor_error;
-        probe.request_id = self.request_id;
-        probe.url = self.url;
-        probe.attempts = self.attempts;
-        probe
-    }
-
-    /// The healthy probe of a poll whose other data still came back, less
-    /// `missing`: DEGRADED (RATE-LIMITED for a 429, which holds for the whole
-    /// source), naming the failing call. A 403 here is one missing scope, not
-    /// a bad token, so it is not AUTH.
-    pub fn degrade_partly(self, mut probe: Probe, missing: &str) -> Probe {
-        probe.status = match (probe.status, self.status) {
-            (_, HealthStatus::RateLimited) => HealthStatus::RateLimited,
-            (HealthStatus::RateLimited, _) => HealthStatus::RateLimited,
-            _ => HealthStatus::Degraded,
-        };
-        probe.summary = format!(
-            "{}; {missing} could not be read: {} {} failed: {}",
-            probe.summary, self.method, self.endpoint, self.why
-        );
-        probe.http_status = self.http_status;
-        probe.vendor_error = self.vendor_error;
-        probe.request_id = self.request_id;
-        probe.url = self.url;
-        probe.attempts = self.attempts;
-        probe
     }
 }
 
@@ -559,19 +472,7 @@ impl Fetcher<'_> {
     }
 
     fn url(&self, segments: &[&str], endpoint: &str) -> Result<Url, Box<Failure>> {
-        join(self.base, segments).map_err(|e| {
-            Box::new(Failure {
-                method: "GET",
-                endpoint: endpoint.to_owned(),
-                status: HealthStatus::Down,
-                why: e.to_string(),
-                http_status: None,
-                vendor_error: None,
-                request_id: String::new(),
-                url: crate::http::redact_url(self.base),
-                attempts: 0,
-            })
-        })
+        join(self.base, segments).map_err(|e| Failure::unbuildable(endpoint, e.to_string(), self.base))
     }
 
     /// One call whose answer must be a 200 JSON object; anything else is
@@ -658,6 +559,7 @@ fn map_items<W: DeserializeOwned, T>(items: Vec<Value>, map: impl Fn(W) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{HealthStatus, Probe};
 
     #[test]
     fn search_body_sends_all_five_required_fields() {

@@ -28,8 +28,9 @@ use crate::model::{HealthStatus, Probe, SourceKind, VendorError};
 pub use actions::{ACTIONS, CONTACT_ACTIONS, MERGE_ACTIONS, TASK_ACTIONS, availability};
 pub use wire::LIFECYCLE_STAGES;
 
+use super::data_call::Failure;
 use cache::ContactCache;
-use fetch::{Failure, Fetcher, Limits, MAX_LIST_PAGE, MAX_SEARCH_PAGE, Pacer, SEARCH_GAP};
+use fetch::{Fetcher, Limits, MAX_LIST_PAGE, MAX_SEARCH_PAGE, Pacer, SEARCH_GAP};
 
 pub const HUBSPOT_PROBE_PATH: &str = "/crm/v3/objects/contacts";
 
@@ -201,7 +202,7 @@ impl Connector for Hubspot {
                     data: Some(SourceData::Crm(Arc::new(fetched.data))),
                 }
             }
-            Err(failure) => PollReport::health((*failure).degrade(probe)),
+            Err(failure) => PollReport::health((*failure).degrade(probe, "probe")),
         }
     }
 

@@ -14,9 +14,8 @@ use url::Url;
 use super::mailchimp_error;
 use super::wire::{self, WireCampaign, WireList, WireMember, WireReport};
 use crate::http::{Auth, Request, SourceClient};
-use crate::model::{
-    Audience, Campaign, CampaignReport, CampaignStatus, EmailData, HealthStatus, Member, Probe, VendorError,
-};
+use crate::model::{Audience, Campaign, CampaignReport, CampaignStatus, EmailData, Member};
+use crate::sources::data_call::Failure;
 use crate::sources::data_call::{Meta, call_json};
 use crate::sources::urls::join;
 
@@ -37,68 +36,6 @@ const OVERLAP: SignedDuration = SignedDuration::from_mins(5);
 /// Incremental sync never sees deleted (archived) members; a full read of each
 /// audience this often drops them from the cache.
 const FULL_RESYNC: Duration = Duration::from_secs(6 * 60 * 60);
-
-/// Why the data could not be read: the failing call, classified like a probe.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Failure {
-    /// `/campaigns`, `/lists/{id}/members`, ...
-    pub endpoint: String,
-    /// How the failing call alone classifies (Auth, RateLimited, Down).
-    pub status: HealthStatus,
-    pub why: String,
-    pub http_status: Option<u16>,
-    pub vendor_error: Option<VendorError>,
-    pub request_id: String,
-    pub url: String,
-    pub attempts: u32,
-}
-
-impl Failure {
-    fn from_probe(endpoint: &str, p: Probe) -> Box<Self> {
-        Box::new(Failure {
-            endpoint: endpoint.to_owned(),
-            status: p.status,
-            why: p.summary,
-            http_status: p.http_status,
-            vendor_error: p.vendor_error,
-            request_id: p.request_id,
-            url: p.url,
-            attempts: p.attempts,
-        })
-    }
-
-    /// A body that parsed but is not what the endpoint promises.
-    fn broken(endpoint: &str, why: String, meta: &Meta) -> Box<Self> {
-        Box::new(Failure {
-            endpoint: endpoint.to_owned(),
-            status: HealthStatus::Down,
-            why,
-            http_status: Some(200),
-            vendor_error: None,
-            request_id: meta.request_id.clone(),
-            url: meta.url.clone(),
-            attempts: meta.attempts,
-        })
-    }
-
-    /// The healthy ping's probe, turned by this failure: AUTH or RATE-LIMITED
-    /// when the call says so, else DEGRADED. It names the failing call, whose
-    /// status, vendor error and request id the detail view then shows.
-    pub fn degrade(self, mut probe: Probe) -> Probe {
-        probe.status = match self.status {
-            HealthStatus::Auth => HealthStatus::Auth,
-            HealthStatus::RateLimited => HealthStatus::RateLimited,
-            _ => HealthStatus::Degraded,
-        };
-        probe.summary = format!("ping OK, but GET {} failed: {}", self.endpoint, self.why);
-        probe.http_status = self.http_status;
-        probe.vendor_error = self.vendor_error;
-        probe.request_id = self.request_id;
-        probe.url = self.url;
-        probe.attempts = self.attempts;
-        probe
-    }
-}
 
 /// What a successful fetch brings back.
 #[derive(Debug)]
@@ -293,6 +230,7 @@ impl Fetcher<'_> {
             };
             if page > 0 && !items.is_empty() && items.first() == previous_first.as_ref() {
                 return Err(Failure::broken(
+                    "GET",
                     &endpoint,
                     format!("{endpoint} sent the same page again at offset {offset} (is `offset` ignored?)"),
                     &meta,
@@ -316,7 +254,7 @@ impl Fetcher<'_> {
             };
             if done {
                 if let Some(why) = crate::sources::data_call::mostly_unreadable(out.items.len(), out.skipped) {
-                    return Err(Failure::broken(&endpoint, why, &meta));
+                    return Err(Failure::broken("GET", &endpoint, why, &meta));
                 }
                 if out.skipped > 0 {
                     tracing::warn!(endpoint, skipped = out.skipped, "unreadable records skipped");
@@ -326,6 +264,7 @@ impl Fetcher<'_> {
             page += 1;
             if page >= MAX_PAGES {
                 return Err(Failure::broken(
+                    "GET",
                     &endpoint,
                     format!("{endpoint} still had more after {MAX_PAGES} pages (total_items {total:?})"),
                     &meta,
@@ -335,18 +274,7 @@ impl Fetcher<'_> {
     }
 
     fn url(&self, segments: &[&str], endpoint: &str) -> Result<Url, Box<Failure>> {
-        join(self.base, segments).map_err(|e| {
-            Box::new(Failure {
-                endpoint: endpoint.to_owned(),
-                status: HealthStatus::Down,
-                why: e.to_string(),
-                http_status: None,
-                vendor_error: None,
-                request_id: String::new(),
-                url: crate::http::redact_url(self.base),
-                attempts: 0,
-            })
-        })
+        join(self.base, segments).map_err(|e| Failure::unbuildable(endpoint, e.to_string(), self.base))
     }
 
     /// One GET whose answer must be a 200 JSON object (holding the array
@@ -364,7 +292,7 @@ impl Fetcher<'_> {
         };
         call_json(self.client, request, endpoint, check, mailchimp_error)
             .await
-            .map_err(|probe| Failure::from_probe(endpoint, probe))
+            .map_err(|probe| Failure::from_probe("GET", endpoint, probe))
     }
 }
 
@@ -467,6 +395,7 @@ impl MemberCache {
 mod tests {
     use super::*;
     use crate::model::MemberStatus;
+    use crate::model::{HealthStatus, Probe};
 
     fn ts(s: &str) -> Timestamp {
         s.parse().expect("timestamp")
@@ -562,6 +491,7 @@ mod tests {
             circuit: crate::model::CircuitState::Closed,
         };
         let failure = Failure {
+            method: "GET",
             endpoint: "/lists/l1/members".into(),
             status: HealthStatus::Down,
             why: "HTTP 500 after 3 attempts".into(),
@@ -571,7 +501,7 @@ mod tests {
             url: "http://h/lists/l1/members".into(),
             attempts: 3,
         };
-        let p = failure.clone().degrade(probe.clone());
+        let p = failure.clone().degrade(probe.clone(), "ping");
         assert_eq!(p.status, HealthStatus::Degraded);
         assert_eq!(
             p.summary,
@@ -582,6 +512,6 @@ mod tests {
             status: HealthStatus::Auth,
             ..failure
         };
-        assert_eq!(auth.degrade(probe).status, HealthStatus::Auth);
+        assert_eq!(auth.degrade(probe, "ping").status, HealthStatus::Auth);
     }
 }

@@ -229,7 +229,7 @@ impl Connector for Mailchimp {
                 probe: note_skipped(probe, fetched.skipped),
                 data: Some(SourceData::Email(Arc::new(fetched.data))),
             },
-            Err(failure) => PollReport::health((*failure).degrade(probe)),
+            Err(failure) => PollReport::health((*failure).degrade(probe, "ping")),
         }
     }
 

@@ -12,8 +12,9 @@ use super::cache::PostCache;
 use super::wire::{self, POST_FIELDS, Site, USER_FIELDS, WirePost, WireUser};
 use super::wordpress_error;
 use crate::http::{Auth, Request, Response, SourceClient, StatusCode};
-use crate::model::{ContentData, HealthStatus, Post, PostType, Probe, VendorError};
+use crate::model::{ContentData, Post, PostType};
 use crate::sources::classify::{BodyVerdict, ProbeContext, classify};
+use crate::sources::data_call::Failure;
 use crate::sources::data_call::{Meta, scrub_probe};
 use crate::sources::urls::join;
 
@@ -29,67 +30,6 @@ const MAX_PAGES: usize = 10_000;
 const WORKING_SET: &str = "future,draft,pending,private";
 /// Incremental reads also ask for the statuses a post leaves the working set by.
 const ANY_STATUS: &str = "publish,future,draft,pending,private,trash";
-
-/// Why the data could not be read: the failing call, classified like a probe.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Failure {
-    /// `/wp/v2/posts`, `/wp/v2/pages`, `/wp/v2/users`.
-    pub endpoint: String,
-    /// How the failing call alone classifies (Auth, RateLimited, Down).
-    pub status: HealthStatus,
-    pub why: String,
-    pub http_status: Option<u16>,
-    pub vendor_error: Option<VendorError>,
-    pub request_id: String,
-    pub url: String,
-    pub attempts: u32,
-}
-
-impl Failure {
-    fn from_probe(endpoint: &str, p: Probe) -> Box<Self> {
-        Box::new(Failure {
-            endpoint: endpoint.to_owned(),
-            status: p.status,
-            why: p.summary,
-            http_status: p.http_status,
-            vendor_error: p.vendor_error,
-            request_id: p.request_id,
-            url: p.url,
-            attempts: p.attempts,
-        })
-    }
-
-    /// A body that parsed but is not what the endpoint promises.
-    fn broken(endpoint: &str, why: String, meta: &Meta) -> Box<Self> {
-        Box::new(Failure {
-            endpoint: endpoint.to_owned(),
-            status: HealthStatus::Down,
-            why,
-            http_status: Some(200),
-            vendor_error: None,
-            request_id: meta.request_id.clone(),
-            url: meta.url.clone(),
-            attempts: meta.attempts,
-        })
-    }
-
-    /// The healthy index probe, turned by this failure: AUTH or RATE-LIMITED
-    /// when the call says so, else DEGRADED, naming the failing call.
-    pub fn degrade(self, mut probe: Probe) -> Probe {
-        probe.status = match self.status {
-            HealthStatus::Auth => HealthStatus::Auth,
-            HealthStatus::RateLimited => HealthStatus::RateLimited,
-            _ => HealthStatus::Degraded,
-        };
-        probe.summary = format!("site index OK, but GET {} failed: {}", self.endpoint, self.why);
-        probe.http_status = self.http_status;
-        probe.vendor_error = self.vendor_error;
-        probe.request_id = self.request_id;
-        probe.url = self.url;
-        probe.attempts = self.attempts;
-        probe
-    }
-}
 
 /// What a successful fetch brings back.
 #[derive(Debug)]
@@ -264,6 +204,7 @@ impl Fetcher<'_> {
             };
             if page > 1 && !items.is_empty() && items.first() == previous_first.as_ref() {
                 return Err(Failure::broken(
+                    "GET",
                     &endpoint,
                     format!("{endpoint} sent the same page again as page {page} (is `page` ignored?)"),
                     &meta,
@@ -283,7 +224,7 @@ impl Fetcher<'_> {
                 };
             if done {
                 if let Some(why) = crate::sources::data_call::mostly_unreadable(out.items.len(), out.skipped) {
-                    return Err(Failure::broken(&endpoint, why, &meta));
+                    return Err(Failure::broken("GET", &endpoint, why, &meta));
                 }
                 if out.skipped > 0 {
                     tracing::warn!(endpoint, skipped = out.skipped, "unreadable records skipped");
@@ -292,6 +233,7 @@ impl Fetcher<'_> {
             }
             if page == MAX_PAGES {
                 return Err(Failure::broken(
+                    "GET",
                     &endpoint,
                     format!("{endpoint} still had more after {MAX_PAGES} pages"),
                     &meta,
@@ -302,18 +244,7 @@ impl Fetcher<'_> {
     }
 
     fn url(&self, segments: &[&str], endpoint: &str) -> Result<Url, Box<Failure>> {
-        join(self.base, segments).map_err(|e| {
-            Box::new(Failure {
-                endpoint: endpoint.to_owned(),
-                status: HealthStatus::Down,
-                why: e.to_string(),
-                http_status: None,
-                vendor_error: None,
-                request_id: String::new(),
-                url: crate::http::redact_url(self.base),
-                attempts: 0,
-            })
-        })
+        join(self.base, segments).map_err(|e| Failure::unbuildable(endpoint, e.to_string(), self.base))
     }
 
     /// One GET whose answer must be a 200 JSON array (or the past-the-end
@@ -357,7 +288,7 @@ impl Fetcher<'_> {
         };
         let mut probe = classify(outcome.as_ref(), &ctx, |_| verdict, wordpress_error);
         scrub_probe(&mut probe, &scrub);
-        Err(Failure::from_probe(endpoint, probe))
+        Err(Failure::from_probe("GET", endpoint, probe))
     }
 }
 

@@ -170,7 +170,7 @@ impl Connector for Wordpress {
                 probe: note(note_skipped(probe, fetched.skipped), fetched.authors_note),
                 data: Some(SourceData::Content(Arc::new(fetched.data))),
             },
-            Err(failure) => PollReport::health((*failure).degrade(probe)),
+            Err(failure) => PollReport::health((*failure).degrade(probe, "site index")),
         }
     }
 
