@@ -214,6 +214,14 @@ pub async fn run(cfg: &Config, only: Option<&str>) -> eyre::Result<CheckResult> 
     }
     let polls = connectors.iter().map(|(_, _, c)| c.poll());
     let reports = futures::future::join_all(polls).await;
+    // A check from cron is a poll like any other: it counts towards the
+    // uptime `mops report` shows. Without a store the check still runs.
+    let at = Timestamp::now();
+    if let Some(store) = crate::store::default_path().and_then(|p| crate::store::Store::open(&p).ok()) {
+        for ((name, _, _), report) in connectors.iter().zip(&reports) {
+            crate::app::backend::record_poll(&store, name, at, report);
+        }
+    }
     let polled: Vec<(String, SourceKind, PollReport)> = connectors
         .into_iter()
         .zip(reports)

@@ -75,6 +75,30 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
     },
+    /// Poll every source once and print the whole model as JSON: sources,
+    /// campaigns with their KPIs, alerts, task queues, failed actions
+    Snapshot {
+        /// Print JSON (the only format; accepted for scripts that say so)
+        #[arg(long)]
+        json: bool,
+    },
+    /// A KPI report for a head of marketing: campaign KPIs by stage, churn,
+    /// ROMI, data-quality alerts by rule, source uptime from stored history
+    Report {
+        /// md (Markdown), csv or json
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+        /// How far back the report looks, e.g. 7d, 30d, 12h
+        #[arg(long, value_name = "AGE", default_value = "30d")]
+        period: String,
+    },
+    /// Run the pollers headless and serve OpenMetrics at /metrics, /healthz
+    /// and /snapshot.json; webhooks are notified as in the cockpit
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:9464 (a non-loopback address exposes the data to that network)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+        listen: SocketAddr,
+    },
     /// Print a shell completion script: mops completions bash > /etc/bash_completion.d/mops
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -82,6 +106,14 @@ pub enum Command {
     },
     /// Print the manual page (roff): mops man > mops.1 && man ./mops.1
     Man,
+}
+
+/// `mops report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -88,6 +88,20 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
                 .wrap_err("rendering the manual page")?;
             print_all(&page)
         }
+        Some(Command::Snapshot { json: _ }) => {
+            let cfg = config::load(&config::locate(cli.config.as_deref())?)?;
+            let text = block_on_value(mops::snapshot::run(&cfg))?;
+            print_all(format!("{text}\n").as_bytes())
+        }
+        Some(Command::Report { format, period }) => {
+            let cfg = config::load(&config::locate(cli.config.as_deref())?)?;
+            let text = block_on_value(mops::report::run(&cfg, format, &period))?;
+            print_all(text.as_bytes())
+        }
+        Some(Command::Serve { listen }) => {
+            let cfg = config::load(&config::locate(cli.config.as_deref())?)?;
+            block_on(mops::serve::run(cfg, listen))
+        }
         None => block_on(cockpit(cli.config, readonly)),
         Some(Command::Demo { seed, listen, faults }) => {
             block_on(demo(sandbox::SandboxOptions { listen, seed, faults }, readonly))
@@ -143,6 +157,11 @@ fn print_all(bytes: &[u8]) -> eyre::Result<ExitCode> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).wrap_err("writing to stdout"),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn block_on_value<T>(job: impl Future<Output = eyre::Result<T>>) -> eyre::Result<T> {
+    let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
+    runtime.block_on(job)
 }
 
 fn block_on(mode: impl Future<Output = eyre::Result<()>>) -> eyre::Result<ExitCode> {

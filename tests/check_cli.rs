@@ -15,6 +15,8 @@ fn check(stack: &common::SandboxStack, args: &[&str]) -> Output {
         .arg("check")
         .args(args)
         .env("XDG_STATE_HOME", stack.dir.path().join("state"))
+        .env("XDG_DATA_HOME", stack.dir.path().join("data"))
+        .env("HOME", stack.dir.path())
         .output()
         .expect("run mops check")
 }
@@ -90,6 +92,17 @@ async fn exit_codes_and_perfdata_for_each_outcome() {
     );
     let bad_args = check(&stack, &["--bogus"]);
     assert_eq!(bad_args.status.code(), Some(3));
+
+    // Every check was a poll kept in the history `mops report` reads uptime from.
+    let store = mops::store::Store::open(stack.dir.path().join("data/mops/mops.db")).expect("store");
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let website: Vec<String> = mops::store::StateStore::poll_history(&store, since)
+        .expect("history")
+        .into_iter()
+        .filter(|s| s.source == "website")
+        .map(|s| s.status.label().to_owned())
+        .collect();
+    assert_eq!(website, ["OK", "DOWN", "DEGRADED"]);
     stack.sandbox.shutdown().await;
 }
 

@@ -301,10 +301,7 @@ fn starter_vendor_examples_are_valid_once_uncommented() {
         .lines()
         .map(|line| match line.strip_prefix("# ") {
             Some(rest)
-                if rest.starts_with("[[source]]")
-                    || rest.starts_with("[pipeline.")
-                    || rest.starts_with("[[pipeline.")
-                    || rest.starts_with("[quality")
+                if rest.starts_with('[')
                     || rest
                         .split_once(" = ")
                         .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>

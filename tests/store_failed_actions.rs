@@ -258,7 +258,7 @@ const SCHEMA_V1: &str = "
 
 #[test]
 fn a_database_from_the_previous_version_is_migrated_and_keeps_its_alert_states() {
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mops.db");
     rusqlite::Connection::open(&path)

@@ -2,6 +2,8 @@
 //! runtime that feeds it input, poll results and clock ticks.
 
 pub mod alerts;
+pub mod backend;
+pub mod headless;
 pub mod keymap;
 pub mod model;
 pub mod msg;

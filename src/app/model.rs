@@ -112,6 +112,14 @@ pub struct Model {
     pub tz: TimeZone,
     /// False under NO_COLOR: meaning never rests on colour alone anyway.
     pub color: bool,
+    /// `[ui] theme`.
+    pub theme: crate::ui::theme::ThemeName,
+    /// How many colours the terminal shows (`[ui] colors`, resolved).
+    pub depth: crate::ui::theme::Depth,
+    /// The keys, with the config's `[keys]` overrides.
+    pub keymap: super::keymap::Keymap,
+    /// First line of the help overlay shown, when it is taller than the screen.
+    pub help_scroll: usize,
     pub quitting: bool,
 }
 
@@ -141,6 +149,10 @@ impl Model {
             size: (80, 24),
             tz: TimeZone::UTC,
             color: true,
+            theme: crate::ui::theme::ThemeName::Default,
+            depth: crate::ui::theme::Depth::Ansi16,
+            keymap: super::keymap::Keymap::default(),
+            help_scroll: 0,
             quitting: false,
         }
     }

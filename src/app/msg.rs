@@ -65,12 +65,19 @@ pub enum Msg {
     Alerts {
         at: Timestamp,
         alerts: Vec<Alert>,
+        /// Every configured CRM and email platform had data for this pass.
+        /// A partial pass (one side not polled yet) must not be read as the
+        /// other side's alerts having resolved.
+        complete: bool,
     },
     /// A failed action was kept in the store under `stored`.
     FailedSaved {
         id: u64,
         stored: i64,
     },
+    /// Webhook notifications that could not be delivered (webhook names and
+    /// HTTP statuses, never their URLs).
+    NotifyFailed(String),
     /// SIGTERM, SIGHUP or a vanished terminal.
     Shutdown,
 }

@@ -140,6 +140,46 @@ pub fn flags(c: &Campaign, t: &Thresholds) -> Flags {
     }
 }
 
+/// A campaign's figures as the snapshot and the report give them: rates
+/// only once something was sent, economics from the config, and the names
+/// of the figures past their thresholds (`bounce_rate`, `unsubscribe_rate`,
+/// `open_rate` and `click_rate` under their minimums).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Kpis {
+    pub open_rate: Option<f64>,
+    pub click_rate: Option<f64>,
+    pub bounce_rate: Option<f64>,
+    pub unsubscribe_rate: Option<f64>,
+    pub cost: Option<f64>,
+    pub revenue: Option<f64>,
+    pub romi: Option<f64>,
+    pub flags: Vec<&'static str>,
+}
+
+pub fn kpis(c: &Campaign, cfg: &crate::config::PipelineConfig) -> Kpis {
+    let report = c.report.as_ref().filter(|r| r.emails_sent > 0);
+    let e = economics(c, &cfg.campaigns);
+    let f = flags(c, &cfg.thresholds);
+    Kpis {
+        open_rate: report.map(|r| r.open_rate),
+        click_rate: report.map(|r| r.click_rate),
+        bounce_rate: report.and_then(|r| r.bounce_rate()),
+        unsubscribe_rate: report.and_then(|r| r.unsubscribe_rate()),
+        cost: e.map(|e| e.cost),
+        revenue: e.and_then(|e| e.revenue),
+        romi: romi(c, &cfg.campaigns),
+        flags: [
+            (f.bounce, "bounce_rate"),
+            (f.unsubscribe, "unsubscribe_rate"),
+            (f.open, "open_rate"),
+            (f.click, "click_rate"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect(),
+    }
+}
+
 /// This month's churn for every audience of every email source that was mailed.
 pub fn churn(model: &Model) -> Vec<(&Audience, Churn)> {
     let Some(month) = Month::containing(model.now, &model.tz) else {

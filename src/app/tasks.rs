@@ -59,6 +59,20 @@ impl Queue {
         }
     }
 
+    /// A stable machine name: `missed_schedule`, `due_today`, ...
+    pub fn key(self) -> &'static str {
+        match self {
+            Queue::MissedSchedule => "missed_schedule",
+            Queue::PendingReview => "pending_review",
+            Queue::ScheduledSoon => "scheduled_soon",
+            Queue::StaleDrafts => "stale_drafts",
+            Queue::Overdue => "overdue",
+            Queue::DueToday => "due_today",
+            Queue::ByOwner => "open_by_owner",
+            Queue::Failed => "failed_actions",
+        }
+    }
+
     /// Something is wrong while this queue has items (drawn as a warning).
     pub fn urgent(self) -> bool {
         matches!(self, Queue::MissedSchedule | Queue::Overdue | Queue::Failed)

@@ -27,6 +27,10 @@ pub struct CheckReport {
     pub quality: String,
     /// What `[queues]` amounts to: when drafts are stale, how far ahead scheduled posts show.
     pub queues: String,
+    /// One line per `[[notify.webhook]]`: where its URL comes from, or why it cannot be used.
+    pub webhooks: Vec<String>,
+    /// Webhooks whose URL does not resolve or is refused.
+    pub webhook_problems: usize,
     /// Worth knowing, not failures.
     pub warnings: Vec<String>,
 }
@@ -48,9 +52,9 @@ impl SourceCheck {
 }
 
 impl CheckReport {
-    /// True when every source passed; warnings do not fail the check.
+    /// True when every source and webhook passed; warnings do not fail the check.
     pub fn passed(&self) -> bool {
-        self.sources.iter().all(SourceCheck::passed)
+        self.sources.iter().all(SourceCheck::passed) && self.webhook_problems == 0
     }
 
     pub fn failed_count(&self) -> usize {
@@ -86,6 +90,22 @@ pub(crate) fn check_with(
             count(campaigns, "campaign")
         ));
     }
+    // The URL is a secret: said by where it comes from, never by its text.
+    let (webhooks, webhook_problems) =
+        config
+            .notify
+            .webhooks
+            .iter()
+            .fold((Vec::new(), 0), |(mut lines, bad), w| match w.resolve_url() {
+                Ok(_) => {
+                    lines.push(format!("ok    webhook {}: url from {}", w.name, w.url.describe()));
+                    (lines, bad)
+                }
+                Err(e) => {
+                    lines.push(format!("FAIL  {e}"));
+                    (lines, bad + 1)
+                }
+            });
     CheckReport {
         file: config.file.clone(),
         title: config.title.clone(),
@@ -97,6 +117,8 @@ pub(crate) fn check_with(
             format_age(config.queues.stale_draft_after),
             format_age(config.queues.scheduled_within)
         ),
+        webhooks,
+        webhook_problems,
         warnings,
     }
 }
@@ -284,6 +306,9 @@ impl fmt::Display for CheckReport {
         writeln!(f, "pipeline: {}", self.pipeline)?;
         writeln!(f, "quality: {}", self.quality)?;
         writeln!(f, "queues: {}", self.queues)?;
+        for line in &self.webhooks {
+            writeln!(f, "{line}")?;
+        }
         for warning in &self.warnings {
             writeln!(f, "warn  {warning}")?;
         }
@@ -293,6 +318,11 @@ impl fmt::Display for CheckReport {
             0 if total == 1 => writeln!(f, "the source is ok"),
             0 => writeln!(f, "all {total} sources ok"),
             failed => writeln!(f, "{failed} of {total} sources failed"),
+        }?;
+        match self.webhook_problems {
+            0 => Ok(()),
+            1 => writeln!(f, "1 webhook cannot be used"),
+            n => writeln!(f, "{n} webhooks cannot be used"),
         }
     }
 }
@@ -491,5 +521,31 @@ test_emails = ["ops@example.com", "qa@example.com"]
         let debug = format!("{config:?}");
         assert!(debug.contains("https://hooks.example.com/ping?..."), "{debug}");
         assert!(!debug.contains("abc123"), "{debug}");
+    }
+
+    #[test]
+    fn webhooks_are_resolved_and_named_never_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("hook");
+        std::fs::write(&good, "https://hooks.example.com/services/T0/B0/sekrit-token\n").unwrap();
+        let bad = dir.path().join("plain");
+        std::fs::write(&bad, "http://hooks.example.com/services/T0/B0/other-token\n").unwrap();
+        for f in [&good, &bad] {
+            std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        }
+        let text = format!(
+            "{STACK}\n[[notify.webhook]]\nname = \"ops-chat\"\nurl = {{ file = \"{}\" }}\n\n\
+             [[notify.webhook]]\nname = \"lab\"\nurl = {{ file = \"{}\" }}\n",
+            good.display(),
+            bad.display()
+        );
+        let cfg = parse(&text, Path::new("/etc/mops/config.toml")).unwrap();
+        let report = check_with(&cfg, |_| Ok(SecretString::from("k-us21")));
+        assert!(!report.passed(), "a webhook that cannot be used fails the check");
+        let shown = report.to_string();
+        assert!(shown.contains("ok    webhook ops-chat: url from file"), "{shown}");
+        assert!(shown.contains("FAIL  webhook \"lab\""), "{shown}");
+        assert!(shown.contains("1 webhook cannot be used"), "{shown}");
+        assert!(!shown.contains("sekrit") && !shown.contains("other-token"), "{shown}");
     }
 }

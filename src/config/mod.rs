@@ -11,11 +11,13 @@ mod email;
 mod errors;
 mod load;
 mod locate;
+mod notify;
 mod rate;
 mod schema;
 mod secrets;
 mod starter;
 mod transport;
+mod ui;
 mod validate;
 mod vendor;
 
@@ -33,8 +35,10 @@ pub use duration::{DurationError, format_duration, parse_duration};
 pub use errors::{ConfigError, Problem};
 pub use load::{load, parse};
 pub use locate::{CONFIG_ENV_VAR, default_path, locate, locate_from};
+pub use notify::{NotifyConfig, WebhookConfig};
 pub use rate::{RateError, format_rate, parse_rate};
 pub use starter::{init, starter};
+pub use ui::UiConfig;
 pub use vendor::{HUBSPOT_BASE_URL, mailchimp_base_url};
 
 /// Built-in defaults used when `[defaults]` leaves a value out.
@@ -66,6 +70,10 @@ pub struct Config {
     pub quality: QualityConfig,
     /// Task queues: when a draft is stale, how far ahead scheduled posts show.
     pub queues: QueuesConfig,
+    /// Webhooks told about outages and critical alerts.
+    pub notify: NotifyConfig,
+    /// Theme, colours and keybinding overrides.
+    pub ui: UiConfig,
 }
 
 /// `[queues]`: the ages that put content into the task queues.

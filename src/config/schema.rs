@@ -5,7 +5,7 @@ use crate::model::SourceKind;
 use SourceKind::{Http, Hubspot, Mailchimp, Wordpress};
 
 pub(crate) const TOP_KEYS: &[&str] = &[
-    "title", "readonly", "defaults", "source", "pipeline", "quality", "queues",
+    "title", "readonly", "defaults", "source", "pipeline", "quality", "queues", "notify", "ui", "keys",
 ];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["interval", "timeout", "slow"];
 pub(crate) const PIPELINE_KEYS: &[&str] = &["thresholds", "campaign"];

@@ -2,9 +2,11 @@
 //! its position. Messages never quote string values of secret fields, URLs or
 //! free text: only the key, the position and the problem.
 
+mod notify;
 mod pipeline;
 mod quality;
 mod round_robin;
+mod ui;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -147,6 +149,12 @@ struct RawSource {
     secret_at: Option<usize>,
 }
 
+/// How a kind of name is described in its messages.
+pub(super) struct NameRules {
+    pub what: &'static str,
+    pub example: &'static str,
+}
+
 struct Validator<'a> {
     file: &'a Path,
     text: &'a str,
@@ -205,6 +213,8 @@ impl<'a> Validator<'a> {
         let mut pipeline = PipelineConfig::default();
         let mut quality = QualityConfig::default();
         let mut queues = QueuesConfig::default();
+        let mut notify = crate::config::NotifyConfig::default();
+        let mut ui = crate::config::UiConfig::default();
         for e in entries(table) {
             match e.key {
                 "title" => title = self.text_value("title", e.value),
@@ -214,6 +224,9 @@ impl<'a> Validator<'a> {
                 "pipeline" => pipeline = self.pipeline(e.value),
                 "quality" => quality = self.quality(e.value),
                 "queues" => queues = self.queues(e.value),
+                "notify" => notify = self.notify(e.value),
+                "ui" => self.ui(e.value, &mut ui),
+                "keys" => self.keys(e.value, &mut ui),
                 _ => self.unknown_top_key(&e),
             }
         }
@@ -233,6 +246,8 @@ impl<'a> Validator<'a> {
             pipeline,
             quality,
             queues,
+            notify,
+            ui,
         }
     }
 
@@ -545,12 +560,37 @@ impl<'a> Validator<'a> {
     }
 
     fn source_name(&mut self, field: &str, value: &Value<'_>) -> Option<String> {
+        let mut names = std::mem::take(&mut self.names);
+        let name = self.unique_name(
+            field,
+            value,
+            NameRules {
+                what: "source",
+                example: "\"crm\" or \"blog-eu\"",
+            },
+            &mut names,
+        );
+        self.names = names;
+        name
+    }
+
+    /// A name people refer to a table by (a source, a webhook): a string of
+    /// a-z, 0-9, `_` and `-`, unique among `seen` (name -> line).
+    pub(super) fn unique_name(
+        &mut self,
+        field: &str,
+        value: &Value<'_>,
+        rules: NameRules,
+        seen: &mut HashMap<String, usize>,
+    ) -> Option<String> {
+        let NameRules { what, example } = rules;
         let at = value.span().start;
         let DeValue::String(name) = value.get_ref() else {
+            let first = example.split(" or ").next().unwrap_or(example);
             self.push(
                 at,
                 format!("{field} field name"),
-                format!("expected a string like \"crm\", found {}", found(value.get_ref())),
+                format!("expected a string like {first}, found {}", found(value.get_ref())),
             );
             return None;
         };
@@ -562,23 +602,23 @@ impl<'a> Validator<'a> {
             self.push(
                 at,
                 format!("{field} field name"),
-                "a source name uses only a-z, 0-9, `_` and `-`, like \"crm\" or \"blog-eu\"",
+                format!("a {what} name uses only a-z, 0-9, `_` and `-`, like {example}"),
             );
             return None;
         }
         let (line, _) = self.position(at);
-        if let Some(first) = self.names.get(name.as_ref()) {
+        if let Some(first) = seen.get(name.as_ref()) {
             let first = *first;
             self.push(
                 at,
-                format!("source {name:?} field name"),
+                format!("{} {name:?} field name", if what == "source" { "source" } else { "notify.webhook" }),
                 format!(
-                    "duplicate source name {name:?}: line {first} already uses it, and line {line} uses it again; names must be unique"
+                    "duplicate {what} name {name:?}: line {first} already uses it, and line {line} uses it again; names must be unique"
                 ),
             );
             return None;
         }
-        self.names.insert(name.to_string(), line);
+        seen.insert(name.to_string(), line);
         Some(name.to_string())
     }
 

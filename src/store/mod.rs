@@ -1,6 +1,7 @@
 //! What outlives the process: the states people gave alerts (acknowledged,
-//! snoozed, resolved) and the actions that failed and wait for a person to
-//! retry or discard them, kept in SQLite in the XDG data dir.
+//! snoozed, resolved), the actions that failed and wait for a person to
+//! retry or discard them, and the history of polls (for uptime reports),
+//! kept in SQLite in the XDG data dir.
 //!
 //! Callers talk to the [`StateStore`] trait so a shared backend (PostgreSQL,
 //! for a team running one poller) can replace the embedded one without
@@ -9,6 +10,7 @@
 
 mod error;
 mod failed;
+pub mod history;
 mod schema;
 mod sqlite;
 
@@ -20,6 +22,7 @@ use crate::actions::{ActionError, PlannedAction};
 use crate::model::{AlertId, AlertState};
 
 pub use error::StoreError;
+pub use history::{PollSample, RETENTION as POLL_HISTORY_RETENTION};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::{DB_FILE_NAME, Store, default_path};
 
@@ -105,6 +108,29 @@ pub trait StateStore: Send + Sync {
         self.remove_failed_action(id)?;
         self.add_failed_action(source, planned, error, at)
     }
+
+    /// Keeps one finished poll in the history (see [`history::sample`] to
+    /// make one from a poll report). Samples older than
+    /// [`POLL_HISTORY_RETENTION`] (400 days) are pruned as new ones arrive,
+    /// so the history cannot grow without bound.
+    fn record_poll(&self, sample: &PollSample) -> Result<(), StoreError>;
+
+    /// Every kept sample taken at or after `since`, of every source, oldest
+    /// first. Rows this build cannot read are skipped with a warning. Holds
+    /// them all in memory: for long spans use [`StateStore::for_each_poll`].
+    fn poll_history(&self, since: Timestamp) -> Result<Vec<PollSample>, StoreError>;
+
+    /// Calls `f` with every kept sample taken in `[since, until)`, ordered by
+    /// source name, then time (samples at one time in the order recorded),
+    /// without holding them in memory: a year of polls at 30 s is millions
+    /// of rows. Rows this build cannot read are skipped with a warning. On
+    /// an error `f` may already have seen some samples.
+    fn for_each_poll(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        f: &mut dyn FnMut(&PollSample),
+    ) -> Result<(), StoreError>;
 }
 
 /// Who is acting, for the record: $USER, else $LOGNAME, else "unknown".

@@ -35,6 +35,23 @@ const MIGRATIONS: &[&str] = &[
         failed_at_ns INTEGER NOT NULL,
         failed_by   TEXT NOT NULL
     ) STRICT;",
+    // 3: the poll history, one row per finished poll of a source, for
+    // uptime over a period. The status is its label (OK, DOWN, ...) without
+    // a CHECK, so a status added later needs no migration; readers skip
+    // what they do not know. Pruned by time, hence the index on time; the
+    // report reads one source's range at a time, oldest first, hence the
+    // index on source and time (no sort, memory bounded whatever the size).
+    "CREATE TABLE poll_samples (
+        id          INTEGER PRIMARY KEY,
+        source      TEXT NOT NULL,
+        at_s        INTEGER NOT NULL,
+        at_ns       INTEGER NOT NULL,
+        status      TEXT NOT NULL,
+        latency_ms  INTEGER NOT NULL,
+        summary     TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX poll_samples_at ON poll_samples (at_s, at_ns);
+    CREATE INDEX poll_samples_source_at ON poll_samples (source, at_s, at_ns);",
 ];
 
 /// The schema version this build writes.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, Row, params};
 
-use super::{StateStore, StoreError, StoredAlertState, StoredFailure, current_user, failed, schema};
+use super::{
+    PollSample, StateStore, StoreError, StoredAlertState, StoredFailure, current_user, failed, history, schema,
+};
 use crate::actions::{ActionError, PlannedAction};
 use crate::model::{AlertId, AlertState};
 
@@ -34,6 +36,8 @@ pub struct Store {
     path: PathBuf,
     /// Recorded as `changed_by`.
     user: String,
+    /// The sample time of the last poll-history prune by this handle.
+    pruned_at: Mutex<Option<Timestamp>>,
 }
 
 impl Store {
@@ -95,10 +99,11 @@ impl Store {
             conn: Mutex::new(conn),
             path,
             user: current_user(),
+            pruned_at: Mutex::new(None),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-done write:
         // every write is one statement or a transaction SQLite rolls back.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
@@ -303,6 +308,35 @@ impl StateStore for Store {
         at: Timestamp,
     ) -> Result<i64, StoreError> {
         failed::replace(&self.conn(), &self.path, &self.user, id, source, planned, error, at)
+    }
+
+    fn record_poll(&self, sample: &PollSample) -> Result<(), StoreError> {
+        let conn = self.conn();
+        history::record(&conn, &self.path, sample)?;
+        // The sample's time is the clock here: no clock read, and a handle
+        // that records nothing never prunes.
+        let mut pruned_at = self.pruned_at.lock().unwrap_or_else(PoisonError::into_inner);
+        if history::prune_due(*pruned_at, sample.at) {
+            let removed = history::prune(&conn, &self.path, sample.at)?;
+            if removed > 0 {
+                tracing::info!(db = %self.path.display(), removed, "pruned old poll history");
+            }
+            *pruned_at = Some(sample.at);
+        }
+        Ok(())
+    }
+
+    fn poll_history(&self, since: Timestamp) -> Result<Vec<PollSample>, StoreError> {
+        history::since(&self.conn(), &self.path, since)
+    }
+
+    fn for_each_poll(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        f: &mut dyn FnMut(&PollSample),
+    ) -> Result<(), StoreError> {
+        history::for_each(&self.conn(), &self.path, since, until, f)
     }
 }
 

@@ -25,7 +25,7 @@ pub const MIN_HEIGHT: u16 = 16;
 
 pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
-    let theme = Theme::new(model.color);
+    let theme = Theme::for_model(model);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, &theme);
         return;

@@ -20,7 +20,7 @@ use crate::app::palette;
 pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     match &model.overlay {
         None => {}
-        Some(Overlay::Help) => help::render(frame, area, theme),
+        Some(Overlay::Help) => help::render(model, frame, area, theme),
         Some(Overlay::ActionMenu(menu)) => action_menu(menu, frame, area, theme),
         Some(Overlay::TimePrompt(prompt)) => time_prompt(model, prompt, frame, area, theme),
         Some(Overlay::Confirm(confirm)) => confirm_popup(confirm, frame, area, theme),

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Theme;
-use crate::app::keymap::Scope;
+use crate::app::keymap::{Place, UserAction};
 use crate::app::model::Overlay;
 use crate::app::source_state::human_duration;
 use crate::app::{Model, Pane, Screen, bindings};
@@ -33,7 +33,7 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             for (status, n) in model.status_counts() {
                 right.push(Span::styled(
                     format!("{} {n}", status.label()),
-                    theme.header.patch(theme.status(status)),
+                    theme.header_status(status),
                 ));
                 right.push(Span::styled(" ", theme.header));
             }
@@ -63,7 +63,8 @@ pub fn status_bar(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         return;
     }
     let mut spans = Vec::new();
-    for (key, what) in keys_here(model) {
+    // The status bar is the screen's last row.
+    for (key, what) in keys_here(model, area.y + 1) {
         let entry = [
             Span::styled(format!(" {key}"), theme.key),
             Span::styled(format!(" {what} "), theme.dim),
@@ -77,49 +78,45 @@ pub fn status_bar(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The bindings that do something in the current context, most specific first.
-pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
+/// The bindings that do something in the current context, most specific
+/// first, with their effective keys, on a screen `rows` high.
+pub fn keys_here(model: &Model, rows: u16) -> Vec<(String, &'static str)> {
+    let km = &model.keymap;
+    let first = |a: UserAction, fallback: &str| km.first(a).unwrap_or_else(|| fallback.to_owned());
+    let fixed = |pairs: &[(&str, &'static str)]| pairs.iter().map(|(k, w)| ((*k).to_owned(), *w)).collect();
     match &model.overlay {
-        Some(Overlay::Help) => return vec![("Esc", "close help"), ("q", "quit")],
-        Some(Overlay::ActionMenu(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "close")],
-        Some(Overlay::Confirm(_) | Overlay::TimePrompt(_) | Overlay::Palette(_)) => return vec![("Esc", "cancel")],
-        Some(Overlay::Snooze { .. }) => return vec![("↑↓", "choose"), ("Enter", "snooze"), ("Esc", "cancel")],
-        Some(Overlay::Picker(_)) => return vec![("↑↓", "choose"), ("Enter", "plan"), ("Esc", "cancel")],
-        Some(Overlay::ConfirmBatch(_)) => return vec![("y", "send"), ("n", "cancel")],
+        Some(Overlay::Help) => {
+            let close = km
+                .first(UserAction::Back)
+                .unwrap_or_else(|| first(UserAction::Help, "?"));
+            let mut keys = vec![(close, "close help")];
+            if crate::ui::help::max_scroll_at(rows) > 0 {
+                let row = bindings().iter().find(|b| b.actions.contains(&UserAction::Up));
+                if let Some(arrows) = row.and_then(|b| b.bar_keys(km)) {
+                    keys.push((arrows, "scroll"));
+                }
+            }
+            keys.push((first(UserAction::Quit, "Ctrl-C"), "quit"));
+            return keys;
+        }
+        Some(Overlay::ActionMenu(_)) => return fixed(&[("↑↓", "choose"), ("Enter", "plan"), ("Esc", "close")]),
+        Some(Overlay::Confirm(_) | Overlay::TimePrompt(_) | Overlay::Palette(_)) => return fixed(&[("Esc", "cancel")]),
+        Some(Overlay::Snooze { .. }) => return fixed(&[("↑↓", "choose"), ("Enter", "snooze"), ("Esc", "cancel")]),
+        Some(Overlay::Picker(_)) => return fixed(&[("↑↓", "choose"), ("Enter", "plan"), ("Esc", "cancel")]),
+        Some(Overlay::ConfirmBatch(_)) => return fixed(&[("y", "send"), ("n", "cancel")]),
         None => {}
     }
     if model.pipeline.editing_filter || model.alerts.editing_filter || model.tasks.editing_filter {
-        return vec![("Enter", "keep filter"), ("Esc", "clear filter")];
+        return fixed(&[("Enter", "keep filter"), ("Esc", "clear filter")]);
     }
     let grid = model.screen == Screen::Grid;
-    let applies = |scope: Scope| match scope {
-        Scope::Global => true,
-        Scope::List => true,
-        Scope::Sortable => grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks),
-        Scope::Alerts => matches!(model.screen, Screen::AlertDetail { .. }) || (grid && model.focus == Pane::Alerts),
-        Scope::Linkable => {
-            matches!(
-                model.screen,
-                Screen::AlertDetail { .. } | Screen::PostDetail { .. } | Screen::TaskDetail { .. }
-            ) || (grid && matches!(model.focus, Pane::Alerts | Pane::Tasks))
-        }
-        Scope::Actionable => {
-            matches!(
-                model.screen,
-                Screen::CampaignDetail { .. }
-                    | Screen::PostDetail { .. }
-                    | Screen::TaskDetail { .. }
-                    | Screen::FailedDetail { .. }
-            ) || (grid && matches!(model.focus, Pane::Pipeline | Pane::Tasks))
-        }
-    };
-    let shown = |keys: &str| match keys {
+    let place = Place::of(model);
+    let shown = |action: UserAction| match action {
         // Kept out of the bar for room; the help lists them.
-        "Shift-Tab" | "g G" | "1-4" => false,
-        "Enter" => grid,
-        "z" => grid,
-        "/" => grid && matches!(model.focus, Pane::Pipeline | Pane::Alerts | Pane::Tasks),
-        "Esc" => {
+        UserAction::FocusPrev | UserAction::Top | UserAction::Focus(_) => false,
+        UserAction::Open | UserAction::Zoom => grid,
+        UserAction::Filter => grid && matches!(model.focus, Pane::Pipeline | Pane::Alerts | Pane::Tasks),
+        UserAction::Back => {
             !grid
                 || model.zoomed
                 || !model.pipeline.filter.is_empty()
@@ -128,17 +125,22 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
         }
         _ => true,
     };
-    let mut keys: Vec<(&str, &str)> = bindings()
+    let mut rows: Vec<(UserAction, String, &'static str)> = bindings()
         .iter()
-        .filter(|b| applies(b.scope) && shown(b.keys))
-        .map(|b| (b.keys.split(' ').next().unwrap_or(b.keys), b.short))
+        .filter(|b| b.scope.applies(place) && shown(b.primary()))
+        .filter_map(|b| Some((b.primary(), b.bar_keys(km)?, b.short)))
         .collect();
     // The context's own keys first, the ever-present ones after.
-    keys.sort_by_key(|(k, _)| matches!(*k, "?" | "q" | "Tab" | ":"));
+    rows.sort_by_key(|(a, _, _)| {
+        matches!(
+            a,
+            UserAction::Help | UserAction::Quit | UserAction::FocusNext | UserAction::Palette
+        )
+    });
     if let Screen::SourceDetail(_) = model.screen {
-        keys.iter_mut()
-            .filter(|(k, _)| k.starts_with('↑'))
-            .for_each(|e| e.1 = "source");
+        rows.iter_mut()
+            .filter(|(a, _, _)| *a == UserAction::Up)
+            .for_each(|e| e.2 = "source");
     }
     if matches!(
         model.screen,
@@ -147,9 +149,9 @@ pub fn keys_here(model: &Model) -> Vec<(&'static str, &'static str)> {
             | Screen::TaskDetail { .. }
             | Screen::FailedDetail { .. }
     ) {
-        keys.retain(|(k, _)| !k.starts_with('↑'));
+        rows.retain(|(a, _, _)| *a != UserAction::Up);
     }
-    keys
+    rows.into_iter().map(|(_, k, w)| (k, w)).collect()
 }
 
 /// "16:40:12 UTC"
