@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::http::HttpCore;
 use crate::model::{Alert, HealthStatus, Severity, SourceKind};
-use crate::sources::{self, PollReport, SourceData};
+use crate::sources::{self, DataScope, PollReport, SourceData};
 
 /// The version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -78,8 +78,11 @@ pub struct CheckResult {
     /// The plugin's one line, without perfdata.
     pub summary: String,
     pub checked_at: Timestamp,
+    /// `full` (health, data and the data-quality rules) or `health` (the
+    /// probes only: `--health`; the alert counts are then absent).
+    pub scope: &'static str,
     pub sources: Vec<SourceCheck>,
-    /// Firing data-quality alerts by severity (`critical`, `warning`, `info`).
+    /// Firing data-quality alerts by severity (`critical`, `warning`, `info`); empty with `--health`.
     pub alerts: BTreeMap<&'static str, usize>,
     /// Firing alerts by rule key.
     pub alerts_by_rule: BTreeMap<&'static str, usize>,
@@ -87,7 +90,10 @@ pub struct CheckResult {
 
 /// The verdict: the worst source state, raised by the alerts' worst
 /// severity (critical -> CRITICAL, warning -> WARNING).
-pub fn verdict(polled: &[(String, SourceKind, PollReport)], alerts: &[Alert], at: Timestamp) -> CheckResult {
+/// `rules` says whether the data-quality rules ran (not with `--health`).
+pub fn verdict(polled: &[(String, SourceKind, PollReport)], alerts: Option<&[Alert]>, at: Timestamp) -> CheckResult {
+    let rules = alerts.is_some();
+    let alerts = alerts.unwrap_or_default();
     let sources: Vec<SourceCheck> = polled
         .iter()
         .map(|(name, kind, report)| {
@@ -105,6 +111,7 @@ pub fn verdict(polled: &[(String, SourceKind, PollReport)], alerts: &[Alert], at
         .collect();
     let mut by_severity: BTreeMap<&'static str, usize> = [Severity::Critical, Severity::Warning, Severity::Info]
         .iter()
+        .filter(|_| rules)
         .map(|s| (s.label(), 0))
         .collect();
     let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -130,6 +137,7 @@ pub fn verdict(polled: &[(String, SourceKind, PollReport)], alerts: &[Alert], at
         exit_code: state.exit_code(),
         summary,
         checked_at: at,
+        scope: if rules { "full" } else { "health" },
         sources,
         alerts: by_severity,
         alerts_by_rule: by_rule,
@@ -193,7 +201,8 @@ pub fn nagios(result: &CheckResult) -> String {
 
 /// Polls every configured source (or only `only`) once and evaluates the
 /// data-quality rules over what came back.
-pub async fn run(cfg: &Config, only: Option<&str>) -> eyre::Result<CheckResult> {
+/// With `health_only`, the probes alone: no data is read and no rules run.
+pub async fn run(cfg: &Config, only: Option<&str>, health_only: bool) -> eyre::Result<CheckResult> {
     let chosen: Vec<_> = cfg
         .sources
         .iter()
@@ -212,7 +221,8 @@ pub async fn run(cfg: &Config, only: Option<&str>) -> eyre::Result<CheckResult> 
     for s in &chosen {
         connectors.push((s.name.clone(), s.kind, sources::build(&core, s)?));
     }
-    let polls = connectors.iter().map(|(_, _, c)| c.poll());
+    let scope = if health_only { DataScope::Health } else { DataScope::All };
+    let polls = connectors.iter().map(|(_, _, c)| c.poll_scope(scope));
     let reports = futures::future::join_all(polls).await;
     // A check from cron is a poll like any other: it counts towards the
     // uptime `mops report` shows. Without a store the check still runs.
@@ -236,6 +246,9 @@ pub async fn run(cfg: &Config, only: Option<&str>) -> eyre::Result<CheckResult> 
         _ => None,
     });
     let now = Timestamp::now();
+    if health_only {
+        return Ok(verdict(&polled, None, now));
+    }
     let alerts = crate::quality::evaluate(
         &cfg.quality,
         &cfg.pipeline.thresholds,
@@ -243,7 +256,7 @@ pub async fn run(cfg: &Config, only: Option<&str>) -> eyre::Result<CheckResult> 
         email.as_deref(),
         now,
     );
-    Ok(verdict(&polled, &alerts, now))
+    Ok(verdict(&polled, Some(&alerts), now))
 }
 
 #[cfg(test)]
@@ -279,7 +292,7 @@ mod tests {
             SourceKind::Http,
             report(HealthStatus::Ok, "HTTP 200"),
         )];
-        let r = verdict(&ok, &[], at());
+        let r = verdict(&ok, Some(&[]), at());
         assert_eq!((r.state, r.exit_code), (State::Ok, 0));
         assert_eq!(
             nagios(&r),
@@ -291,7 +304,7 @@ mod tests {
             SourceKind::Http,
             report(HealthStatus::Degraded, "slow"),
         )];
-        assert_eq!(verdict(&slow, &[], at()).state, State::Warning);
+        assert_eq!(verdict(&slow, Some(&[]), at()).state, State::Warning);
 
         // A remote timeout is CRITICAL, never UNKNOWN.
         let down = vec![(
@@ -299,7 +312,7 @@ mod tests {
             SourceKind::Hubspot,
             report(HealthStatus::Down, "timed out after 10s\nsecond line"),
         )];
-        let r = verdict(&down, &[], at());
+        let r = verdict(&down, Some(&[]), at());
         assert_eq!((r.state, r.exit_code), (State::Critical, 2));
         let line = nagios(&r);
         assert!(
@@ -316,7 +329,7 @@ mod tests {
             summary: "x".into(),
             records: Vec::new(),
         };
-        let r = verdict(&ok, std::slice::from_ref(&alert), at());
+        let r = verdict(&ok, Some(std::slice::from_ref(&alert)), at());
         assert_eq!(r.state, State::Critical);
         assert!(
             r.summary.ends_with("; 1 critical, 0 warning data-quality alerts"),

@@ -74,6 +74,10 @@ pub enum Command {
         /// Check only this source (its name in the config)
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
+        /// Probe the sources' health only: read no data and run no
+        /// data-quality rules (light enough for every minute)
+        #[arg(long)]
+        health: bool,
     },
     /// Poll every source once and print the whole model as JSON: sources,
     /// campaigns with their KPIs, alerts, task queues, failed actions

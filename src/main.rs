@@ -70,7 +70,9 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
     match cli.command {
         Some(Command::Config { command }) => config_command(command, cli.config.as_deref()),
         Some(Command::Act(args)) => act(&args, cli.config.as_deref(), readonly),
-        Some(Command::Check { json, source }) => Ok(check(cli.config.as_deref(), json, source.as_deref())),
+        Some(Command::Check { json, source, health }) => {
+            Ok(check(cli.config.as_deref(), json, source.as_deref(), health))
+        }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(
@@ -121,11 +123,11 @@ fn run(cli: Cli) -> eyre::Result<ExitCode> {
 /// `mops check`: the plugin line or the JSON on stdout, the state as the
 /// exit code. Anything that stops the check itself (a bad config, no such
 /// source) is UNKNOWN, said on stdout as monitoring systems expect.
-fn check(config_path: Option<&Path>, json: bool, source: Option<&str>) -> ExitCode {
+fn check(config_path: Option<&Path>, json: bool, source: Option<&str>, health: bool) -> ExitCode {
     let result = (|| -> eyre::Result<mops::check::CheckResult> {
         let cfg = config::load(&config::locate(config_path)?)?;
         let runtime = tokio::runtime::Runtime::new().wrap_err("starting the async runtime")?;
-        runtime.block_on(mops::check::run(&cfg, source))
+        runtime.block_on(mops::check::run(&cfg, source, health))
     })();
     let (text, code) = match result {
         Ok(r) if json => (serde_json::to_string_pretty(&r).unwrap_or_default(), r.exit_code),

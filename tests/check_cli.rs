@@ -121,6 +121,7 @@ async fn the_json_schema_is_pinned() {
             "alerts_by_rule",
             "checked_at",
             "exit_code",
+            "scope",
             "sources",
             "state",
             "summary",
@@ -128,6 +129,7 @@ async fn the_json_schema_is_pinned() {
         ]
     );
     assert_eq!(doc["version"], 1);
+    assert_eq!(doc["scope"], "full");
     assert_eq!(doc["state"], "OK");
     assert_eq!(doc["exit_code"], 0);
     assert_eq!(keys(&doc["alerts"]), ["critical", "info", "warning"]);
@@ -148,5 +150,37 @@ async fn the_json_schema_is_pinned() {
         (doc["state"].as_str(), doc["exit_code"].as_u64()),
         (Some("UNKNOWN"), Some(3))
     );
+    stack.sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_only_probes_every_source_and_reads_no_data() {
+    let stack = common::sandbox_stack(31, None, Vec::new()).await;
+    let out = check(&stack, &["--health"]);
+    let line = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{line}");
+    assert!(line.starts_with("MOPS OK - 4 of 4 sources OK | "), "{line}");
+    assert!(line.contains("hubspot_up=1;;;0;1"), "{line}");
+    assert!(!line.contains("alerts_"), "no rules ran, so no alert counts: {line}");
+
+    // The CRM's 20,000 contacts were not paged in: a probe or two, not hundreds.
+    let stats: Value = reqwest::get(format!("http://{}/_sandbox/stats", stack.sandbox.addr()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON");
+    let requests = stats["hubspot"]["window_requests"].as_u64().expect("hubspot requests");
+    assert!(requests <= 3, "{stats}");
+
+    let json = check(&stack, &["--health", "--json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(doc["scope"], "health");
+    assert_eq!(doc["alerts"], serde_json::json!({}));
+
+    // A failing source is still CRITICAL.
+    set_fault(&stack, "hubspot", "status:503").await;
+    let down = check(&stack, &["--health", "--source", "hubspot"]);
+    assert_eq!(down.status.code(), Some(2), "{}", stdout(&down));
     stack.sandbox.shutdown().await;
 }

@@ -3,6 +3,10 @@
 //! lenient parsing, a tasks search that fails while everything else loads,
 //! and the task actions (exact PATCH bodies, refusals, HubSpot's errors,
 //! read-only mode sending nothing).
+//!
+//! Every test starts a fresh server (`MockServer::builder().start()`), not
+//! one from wiremock's pool: a poll that fails early cancels reads already
+//! on the wire, which would otherwise land on the next test's server.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,7 +138,7 @@ async fn search_bodies(server: &MockServer) -> Vec<Value> {
 
 #[tokio::test]
 async fn open_tasks_are_searched_with_the_exact_body_and_paged_by_cursor() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     // Out of order on purpose: the cockpit shows soonest due first, undated last.
     mount_tasks(
@@ -179,7 +183,7 @@ async fn open_tasks_are_searched_with_the_exact_body_and_paged_by_cursor() {
 
 #[tokio::test]
 async fn readonly_mode_still_reads_tasks_and_sends_nothing_else() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     mount_tasks(
         &server,
@@ -202,7 +206,7 @@ async fn readonly_mode_still_reads_tasks_and_sends_nothing_else() {
 
 #[tokio::test]
 async fn a_tasks_only_poll_reads_owners_and_tasks_and_no_contact() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     mount_tasks(
         &server,
@@ -233,7 +237,7 @@ async fn a_tasks_only_poll_reads_owners_and_tasks_and_no_contact() {
 
 #[tokio::test]
 async fn task_properties_are_read_leniently_and_idless_tasks_skipped() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     mount_tasks(
         &server,
@@ -286,7 +290,7 @@ async fn task_properties_are_read_leniently_and_idless_tasks_skipped() {
 
 #[tokio::test]
 async fn more_open_tasks_than_a_search_returns_stop_at_10000_and_say_so() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     let tasks: Vec<Value> = (0..10_050)
         .map(|i| task_json(&format!("{}", 100_000 + i), "Follow up", json!("2026-11-25T09:00:00Z")))
@@ -307,7 +311,7 @@ async fn more_open_tasks_than_a_search_returns_stop_at_10000_and_say_so() {
 
 #[tokio::test]
 async fn a_smaller_cap_stops_before_the_page_that_would_cross_it() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     let tasks: Vec<Value> = (1..=7)
         .map(|i| task_json(&i.to_string(), "Follow up", json!("2026-11-25T09:00:00Z")))
@@ -325,7 +329,7 @@ async fn a_smaller_cap_stops_before_the_page_that_would_cross_it() {
 
 #[tokio::test]
 async fn a_token_without_the_tasks_scope_still_shows_everything_else() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_crm(&server).await;
     Mock::given(method("POST"))
         .and(path(TASK_SEARCH))
@@ -373,7 +377,7 @@ async fn a_token_without_the_tasks_scope_still_shows_everything_else() {
 
 #[tokio::test]
 async fn a_failing_contacts_read_still_fails_the_whole_poll() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/crm/v3/owners"))
         .respond_with(ResponseTemplate::new(500))
@@ -445,7 +449,7 @@ async fn every_task_action_sends_one_exact_patch() {
         ),
     ];
     for (action, args, body, summary) in cases {
-        let server = MockServer::start().await;
+        let server = MockServer::builder().start().await;
         Mock::given(method("PATCH"))
             .and(path("/crm/v3/objects/tasks/5001"))
             .and(bearer_token(TOKEN))
@@ -508,7 +512,7 @@ async fn task_menus_and_refusals_say_why() {
     );
 
     // Refusals are plans that never reach the server.
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200))
         .expect(0)
@@ -530,7 +534,7 @@ async fn task_menus_and_refusals_say_why() {
 
 #[tokio::test]
 async fn hubspot_validation_errors_come_back_with_their_category() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("PATCH"))
         .and(path("/crm/v3/objects/tasks/5001"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -582,7 +586,7 @@ async fn a_vendor_that_does_not_answer_is_reported_as_unanswered() {
 
 #[tokio::test]
 async fn readonly_mode_refuses_task_actions_and_sends_nothing() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200))
         .expect(0)
@@ -601,4 +605,33 @@ async fn readonly_mode_refuses_task_actions_and_sends_nothing() {
         assert!(err.message.contains("read-only"), "{}", err.message);
         assert_eq!((err.http_status, err.request_id), (None, None), "nothing was sent");
     }
+}
+
+#[tokio::test]
+async fn tasks_kept_through_a_failed_search_say_when_they_were_read() {
+    let server = MockServer::builder().start().await;
+    mount_crm(&server).await;
+    mount_tasks(&server, vec![task_json("1", "Call", json!("2026-11-25T09:00:00Z"))]).await;
+    let c = connector(&server, false);
+    let first = data(&c.poll().await);
+    assert_eq!((first.tasks.len(), first.tasks_as_of), (1, None));
+
+    server.reset().await;
+    mount_crm(&server).await;
+    // The second poll syncs contacts incrementally: nothing changed.
+    Mock::given(method("POST"))
+        .and(path("/crm/v3/objects/contacts/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "results": []})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TASK_SEARCH))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let second = c.poll().await;
+    let kept = data(&second);
+    assert_eq!(kept.tasks, first.tasks, "the last good tasks stay");
+    assert!(kept.tasks_as_of.is_some(), "and say they are from an earlier poll");
+    assert_eq!(second.probe.status, HealthStatus::Degraded);
 }

@@ -52,6 +52,49 @@ async fn the_snapshot_holds_sources_campaigns_alerts_and_queues() {
     let doc: Value = serde_json::from_str(&text).expect("the snapshot is JSON");
 
     assert_eq!(doc["version"], 1);
+    // Schema version 1, pinned: a change here is a change for every script.
+    let keys = |v: &Value| v.as_object().expect("object").keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&doc),
+        [
+            "alerts",
+            "campaigns",
+            "churn",
+            "failed_actions",
+            "queues",
+            "readonly",
+            "redacted",
+            "sources",
+            "taken_at",
+            "title",
+            "version"
+        ]
+    );
+    assert_eq!(
+        keys(&doc["sources"][0]),
+        [
+            "circuit",
+            "data_at",
+            "data_stale",
+            "error_rate",
+            "http_status",
+            "kind",
+            "last_good_at",
+            "latency_ms",
+            "latency_p50_ms",
+            "latency_p95_ms",
+            "name",
+            "next_poll",
+            "polled_at",
+            "rate_limit",
+            "reason",
+            "records",
+            "status",
+            "vendor_error"
+        ]
+    );
+    assert_eq!(keys(&doc["alerts"]), ["by_rule", "evaluated_at", "firing", "list"]);
+    assert_eq!(doc["redacted"], false);
     let sources = doc["sources"].as_array().expect("sources");
     let names: Vec<&str> = sources.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(names.len(), stack.config.sources.len(), "{names:?}");

@@ -376,6 +376,15 @@ fn queue_note(model: &Model, queue: Queue) -> Option<String> {
             .unwrap_or_else(|| "loading…".to_owned());
         return Some(format!("no data from {}: {why}", missing.join(", ")));
     }
+    // The CRM answered but its task search did not: the tasks shown are older than the rest.
+    let kept = feeding.iter().find_map(|s| Some((s, s.crm()?.tasks_as_of?)));
+    if let Some((s, at)) = kept {
+        return Some(format!(
+            "tasks from {} ago: {} could not read its open tasks",
+            human_duration(crate::app::source_state::elapsed(at, model.now)),
+            s.name
+        ));
+    }
     feeding.iter().find_map(|s| {
         let (age, status) = s.stale_data(model.now)?;
         Some(format!(
@@ -399,7 +408,12 @@ pub fn shown_queues(model: &Model) -> Vec<Queue> {
 /// The pane's rows: each shown queue's header, then (unless collapsed) its
 /// items that pass the filter, in the chosen order.
 pub fn rows(model: &Model) -> Vec<Row> {
-    let mut all = queues(model);
+    rows_from(model, queues(model))
+}
+
+/// [`rows`] from queues already built (the pane builds them once per frame
+/// for its title and its rows).
+pub fn rows_from(model: &Model, mut all: BTreeMap<Queue, Vec<Item>>) -> Vec<Row> {
     let needle = model.tasks.filter.to_lowercase();
     let mut out = Vec::new();
     let mut noted_group = None;
@@ -486,7 +500,11 @@ pub fn find_task<'a>(model: &'a Model, source: usize, id: &str) -> Option<(&'a C
 
 /// The pane title's summary: the urgent counts, else how much is queued.
 pub fn summary(model: &Model) -> String {
-    let all = queues(model);
+    summary_from(model, &queues(model))
+}
+
+/// [`summary`] from queues already built.
+pub fn summary_from(model: &Model, all: &BTreeMap<Queue, Vec<Item>>) -> String {
     let count = |q: Queue| all.get(&q).map_or(0, Vec::len);
     let mut parts = Vec::new();
     for (queue, word) in [
@@ -851,6 +869,27 @@ mod tests {
             })
             .unwrap();
         assert!(note.starts_with("no data from blog"), "{note}");
+
+        // Tasks kept from an earlier poll because the task search failed say how old they are.
+        let mut kept = model();
+        let Some((SourceData::Crm(crm), at)) = kept.sources[1].data.clone() else {
+            panic!("crm data");
+        };
+        let mut crm = (*crm).clone();
+        crm.tasks_as_of = Some(now() - jiff::SignedDuration::from_mins(12));
+        kept.sources[1].data = Some((SourceData::Crm(Arc::new(crm)), at));
+        let note = super::rows(&kept)
+            .iter()
+            .find_map(|r| match r {
+                Row::Header {
+                    queue: Queue::Overdue,
+                    note,
+                    ..
+                } => note.clone(),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(note, "tasks from 12m ago: crm could not read its open tasks");
         // A config without a CMS shows no content queues at all.
         m.sources.remove(0);
         assert!(!shown_queues(&m).contains(&Queue::PendingReview));

@@ -123,4 +123,7 @@ pub struct CrmData {
     pub tasks: Vec<crate::model::CrmTask>,
     /// The HubSpot account (portal) id, for links into the web app, when known.
     pub portal_id: Option<String>,
+    /// Set when this poll could not read the open tasks and `tasks` is the
+    /// last good list: when that list was read.
+    pub tasks_as_of: Option<jiff::Timestamp>,
 }

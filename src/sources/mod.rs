@@ -53,6 +53,9 @@ pub enum DataScope {
     All,
     /// The CRM's open tasks and owners only.
     Tasks,
+    /// The health probe only, no data: `mops check --health`, cheap enough
+    /// to run every minute without spending the vendor's rate limit.
+    Health,
 }
 
 /// A source's data, by kind. Shared, not copied, between the poller and the model.

@@ -85,9 +85,7 @@ impl Store {
         if wal {
             // Readers never block the writer and vice versa; this is also the
             // first read of the file, so a non-database fails here.
-            let mode: String = conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-                .map_err(|e| StoreError::sqlite(&path, "switching to WAL mode", e))?;
+            let mode = switch_to_wal(&conn).map_err(|e| StoreError::sqlite(&path, "switching to WAL mode", e))?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(db = %path.display(), %mode, "the state database could not use WAL mode");
             }
@@ -111,6 +109,24 @@ impl Store {
 
     fn err(&self, what: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
         move |e| StoreError::sqlite(&self.path, what, e)
+    }
+}
+
+/// Switches the file to WAL mode. SQLite answers BUSY here without waiting
+/// on the busy handler while another handle holds a lock (a second mops
+/// opening the same fresh file and migrating it): try again until the busy
+/// timeout, as any other statement would wait.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
     }
 }
 

@@ -190,6 +190,7 @@ impl Fetcher<'_> {
                 pipelines: pipelines.items,
                 tasks: tasks.items,
                 portal_id,
+                tasks_as_of: None,
             },
             skipped,
             tasks_capped,

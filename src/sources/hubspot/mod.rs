@@ -50,7 +50,8 @@ pub struct Hubspot {
     portal: tokio::sync::OnceCell<Option<String>>,
     search_pacer: Pacer,
     /// The open tasks of the last poll that read them.
-    last_tasks: tokio::sync::Mutex<Option<Vec<crate::model::CrmTask>>>,
+    /// The last open tasks read, and when: kept through a failed task search.
+    last_tasks: tokio::sync::Mutex<Option<(Vec<crate::model::CrmTask>, Timestamp)>>,
 }
 
 impl Hubspot {
@@ -174,7 +175,7 @@ impl Connector for Hubspot {
             hubspot_error,
         )
         .await;
-        if !probe.status.is_good() {
+        if !probe.status.is_good() || scope == DataScope::Health {
             return PollReport::health(probe);
         }
         let fetcher = Fetcher {
@@ -189,9 +190,13 @@ impl Connector for Hubspot {
                 // Tasks that could not be read this time are not "no tasks":
                 // the last good list stays until a read succeeds.
                 let mut last = self.last_tasks.lock().await;
-                match &fetched.tasks_failed {
-                    None => *last = Some(fetched.data.tasks.clone()),
-                    Some(_) => fetched.data.tasks = last.clone().unwrap_or_default(),
+                match (&fetched.tasks_failed, last.as_ref()) {
+                    (None, _) => *last = Some((fetched.data.tasks.clone(), Timestamp::now())),
+                    (Some(_), Some((tasks, at))) => {
+                        fetched.data.tasks = tasks.clone();
+                        fetched.data.tasks_as_of = Some(*at);
+                    }
+                    (Some(_), None) => {}
                 }
                 PollReport {
                     probe: note_tasks(

@@ -6,6 +6,7 @@ mod actions;
 mod fetch;
 pub(super) mod wire;
 
+use crate::sources::DataScope;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -213,9 +214,13 @@ impl Connector for Mailchimp {
     }
 
     async fn poll(&self) -> PollReport {
+        self.poll_scope(DataScope::All).await
+    }
+
+    async fn poll_scope(&self, scope: DataScope) -> PollReport {
         let request = Request::get(self.ping.clone()).with_auth(self.auth());
         let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, mailchimp_error).await;
-        if !probe.status.is_good() {
+        if !probe.status.is_good() || scope == DataScope::Health {
             return PollReport::health(probe);
         }
         let fetcher = fetch::Fetcher {

@@ -7,6 +7,7 @@ mod cache;
 mod fetch;
 pub(super) mod wire;
 
+use crate::sources::DataScope;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -141,6 +142,10 @@ impl Connector for Wordpress {
     }
 
     async fn poll(&self) -> PollReport {
+        self.poll_scope(DataScope::All).await
+    }
+
+    async fn poll_scope(&self, scope: DataScope) -> PollReport {
         let request = Request::get(self.index.clone()).with_auth(self.auth());
         let mut site = None;
         let probe = run_probe(
@@ -153,7 +158,7 @@ impl Connector for Wordpress {
             wordpress_error,
         )
         .await;
-        if !probe.status.is_good() {
+        if !probe.status.is_good() || scope == DataScope::Health {
             return PollReport::health(probe);
         }
         let site = site.unwrap_or_default();

@@ -15,10 +15,16 @@ use crate::app::{Model, Pane};
 
 pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &Theme) {
     let focused = model.focus == pane;
+    // Built once for the title's counts and the rows: at 10,000 tasks it is
+    // most of the frame's work.
+    let queues = match pane {
+        Pane::Tasks => crate::app::tasks::queues(model),
+        _ => Default::default(),
+    };
     let summary = match pane {
         Pane::Health => health::summary(model),
         Pane::Pipeline => pipeline::summary(model),
-        Pane::Tasks => tasks::summary(model),
+        Pane::Tasks => tasks::summary(model, &queues),
         Pane::Alerts => alerts::summary(model),
     };
     // Old data says so in the title, where even a narrow pane has room.
@@ -37,7 +43,7 @@ pub fn render(model: &Model, pane: Pane, frame: &mut Frame, area: Rect, theme: &
     match pane {
         Pane::Health => health::render(model, focused, frame, inner, theme),
         Pane::Pipeline => pipeline::render(model, focused, frame, inner, theme),
-        Pane::Tasks => tasks::render(model, focused, frame, inner, theme),
+        Pane::Tasks => tasks::render(model, queues, focused, frame, inner, theme),
         Pane::Alerts => alerts::render(model, focused, frame, inner, theme),
     }
 }

@@ -2,6 +2,8 @@
 //! that failed, each queue titled with its count; actions being sent show
 //! on top. Rows come from `app::tasks`, built for the visible window only.
 
+use std::collections::BTreeMap;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -15,8 +17,8 @@ use crate::model::SourceKind;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{truncate, window};
 
-pub fn summary(model: &Model) -> String {
-    let mut s = tasks::summary(model);
+pub fn summary(model: &Model, queues: &BTreeMap<Queue, Vec<Item>>) -> String {
+    let mut s = tasks::summary_from(model, queues);
     if model.tasks.sort != TaskSort::Urgency {
         if !s.is_empty() {
             s.push_str(" · ");
@@ -26,7 +28,15 @@ pub fn summary(model: &Model) -> String {
     s
 }
 
-pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// `queues` as `tasks::queues` built them for this frame.
+pub fn render(
+    model: &Model,
+    queues: BTreeMap<Queue, Vec<Item>>,
+    focused: bool,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let sending = (model.running.len() + model.batches.len()).min(3) as u16;
     let filtering = model.tasks.editing_filter || !model.tasks.filter.is_empty();
     let unconnected = !model
@@ -64,7 +74,7 @@ pub fn render(model: &Model, focused: bool, frame: &mut Frame, area: Rect, theme
         frame.render_widget(Paragraph::new(line), filter_area);
     }
 
-    let rows = tasks::rows(model);
+    let rows = tasks::rows_from(model, queues);
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("no queued item matches the filter", theme.dim)),
