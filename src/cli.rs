@@ -146,6 +146,7 @@ const ACT_EXAMPLES: &str = "Examples:
   mops act crm set-lifecycle-stage 201 --stage marketingqualifiedlead
   mops act blog publish 'Spring launch' --dry-run
   mops act blog reschedule spring-launch --at 'tomorrow 09:00'
+  mops act blog move-to-draft spring-launch --yes
   mops act crm complete 'Call Ann back' --yes
   mops act crm reassign 9001 --owner kim@acme.example
   mops act --failed

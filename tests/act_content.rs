@@ -160,6 +160,21 @@ async fn content(cfg: &Config) -> std::sync::Arc<ContentData> {
 /// A post's status as WordPress itself reports it (published posts are
 /// outside the working set a poll reads).
 async fn wp_status(cfg: &Config, id: u64) -> String {
+    wp_get(cfg, &format!("posts/{id}?context=edit")).await["status"]
+        .as_str()
+        .expect("status")
+        .to_owned()
+}
+
+async fn wp_page_status(cfg: &Config, id: u64) -> String {
+    wp_get(cfg, &format!("pages/{id}?context=edit")).await["status"]
+        .as_str()
+        .expect("status")
+        .to_owned()
+}
+
+/// `GET {base}/wp/v2/{rest}` as the configured user, straight from WordPress.
+async fn wp_get(cfg: &Config, rest: &str) -> Value {
     use secrecy::ExposeSecret;
     let source = source_of(cfg, mops::model::SourceKind::Wordpress);
     let mops::config::SourceSettings::Wordpress { user, app_password } = &source.settings else {
@@ -173,16 +188,76 @@ async fn wp_status(cfg: &Config, id: u64) -> String {
         .as_str()
         .trim_end_matches('/')
         .to_owned();
-    let body: Value = reqwest::Client::new()
-        .get(format!("{base}/wp/v2/posts/{id}?context=edit"))
+    reqwest::Client::new()
+        .get(format!("{base}/wp/v2/{rest}"))
         .basic_auth(user, Some(password.expose_secret()))
         .send()
         .await
-        .expect("get post")
+        .expect("get")
         .json()
         .await
-        .expect("json");
-    body["status"].as_str().expect("status").to_owned()
+        .expect("json")
+}
+
+/// A published record's `(id, slug, rendered title)`.
+fn published(v: &Value) -> (u64, String, String) {
+    (
+        v["id"].as_u64().expect("id"),
+        v["slug"].as_str().expect("slug").to_owned(),
+        v["title"]["rendered"].as_str().expect("title").to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_posts_and_pages_are_moved_to_draft_by_id_slug_or_title() {
+    let sandbox = sandbox().await;
+    let home = Home::new(&sandbox);
+    let wp = source_of(&home.cfg, mops::model::SourceKind::Wordpress).name.clone();
+    let list = wp_get(&home.cfg, "posts?status=publish&per_page=100&orderby=id&order=asc").await;
+    let posts: Vec<_> = list.as_array().expect("posts").iter().map(published).collect();
+    // Titles that render as typed (no entities), so the exact title is plain.
+    let plain: Vec<_> = posts
+        .iter()
+        .filter(|(_, _, t)| t.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
+        .collect();
+    assert!(plain.len() >= 4, "too few plain published titles: {posts:?}");
+    let (by_id, by_slug, by_title, kept) = (plain[0], plain[1], plain[2], plain[3]);
+    // The cockpit's poll never holds a published post.
+    let data = content(&home.cfg).await;
+    assert!(!data.posts.contains_key(&by_id.0));
+
+    let r = run(&home, &["act", &wp, "move-to-draft", &by_id.0.to_string(), "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let r = run(&home, &["act", &wp, "move-to-draft", &by_slug.1, "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let r = run(&home, &["act", &wp, "move-to-draft", &by_title.2, "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    for (id, ..) in [by_id, by_slug, by_title] {
+        assert_eq!(wp_status(&home.cfg, *id).await, "draft", "post {id}");
+    }
+
+    let pages = wp_get(&home.cfg, "pages?status=publish&slug=about").await;
+    let about = published(&pages.as_array().expect("pages")[0]);
+    let r = run(&home, &["act", &wp, "move-to-draft", "about", "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(wp_page_status(&home.cfg, about.0).await, "draft");
+
+    // What a published post's state forbids is refused, naming why.
+    let r = run(&home, &["act", &wp, "publish", &kept.1, "--yes"]).await;
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("already published"), "{}", r.stderr);
+    assert_eq!(wp_status(&home.cfg, kept.0).await, "publish");
+    let r = run(&home, &["act", &wp, "move-to-draft", "no-such-post-anywhere", "--yes"]).await;
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("give its id, slug or exact title"), "{}", r.stderr);
+
+    let done = home
+        .audit_ok()
+        .into_iter()
+        .filter(|(e, _, ok)| *e == AuditEvent::Outcome && *ok == Some(true))
+        .count();
+    assert_eq!(done, 4);
+    sandbox.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

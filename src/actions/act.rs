@@ -968,6 +968,20 @@ fn source_names(cfg: &Config) -> String {
     }
 }
 
+/// What a poll for `key` reads: a task needs only the open tasks and the
+/// owners, not every contact; a post only the posts `key` can name, in
+/// every status but trash (the full read holds only the working set, never
+/// a published post).
+fn scope_for(shape: TargetShape, key: &str) -> sources::DataScope<'_> {
+    match shape {
+        TargetShape::Task => sources::DataScope::Tasks,
+        TargetShape::Post => sources::DataScope::Post(key),
+        TargetShape::Campaign | TargetShape::Contact | TargetShape::Pair | TargetShape::Member => {
+            sources::DataScope::All
+        }
+    }
+}
+
 /// What a poll must bring back for a kind of target, for error messages.
 fn data_needed(shape: TargetShape) -> &'static str {
     match shape {
@@ -1036,12 +1050,7 @@ pub async fn run(
 
     let core = HttpCore::new(readonly)?;
     let connector = sources::build(&core, source)?;
-    // A task needs only the open tasks and the owners, not every contact.
-    let scope = match shape {
-        TargetShape::Task => sources::DataScope::Tasks,
-        _ => sources::DataScope::All,
-    };
-    let report = connector.poll_scope(scope).await;
+    let report = connector.poll_scope(scope_for(shape, key)).await;
     let data = report.data;
     let target = match (shape, &data) {
         (TargetShape::Campaign, Some(SourceData::Email(d))) => {
@@ -1410,6 +1419,24 @@ mod tests {
     use super::*;
     use crate::http::Method;
     use crate::model::{CampaignStatus, VendorError};
+
+    #[test]
+    fn a_post_is_polled_by_its_key_and_a_task_with_the_tasks() {
+        use crate::sources::DataScope;
+        assert_eq!(
+            scope_for(TargetShape::Post, "spring-launch"),
+            DataScope::Post("spring-launch")
+        );
+        assert_eq!(scope_for(TargetShape::Task, "42"), DataScope::Tasks);
+        for shape in [
+            TargetShape::Campaign,
+            TargetShape::Contact,
+            TargetShape::Pair,
+            TargetShape::Member,
+        ] {
+            assert_eq!(scope_for(shape, "x"), DataScope::All, "{shape:?}");
+        }
+    }
 
     fn campaign(id: &str, web_id: u64, title: &str) -> Campaign {
         Campaign {

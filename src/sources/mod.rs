@@ -49,13 +49,16 @@ impl PollReport {
 /// a one-off `mops act` reads only what its target needs, so completing a
 /// task does not wait for 20,000 contacts to page in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataScope {
+pub enum DataScope<'a> {
     All,
     /// The CRM's open tasks and owners only.
     Tasks,
     /// The health probe only, no data: `mops check --health`, cheap enough
     /// to run every minute without spending the vendor's rate limit.
     Health,
+    /// Only the posts and pages the key can name (by id, slug or title), in
+    /// every status but trash: `mops act` on a post, published ones included.
+    Post(&'a str),
 }
 
 /// A source's data, by kind. Shared, not copied, between the poller and the model.
@@ -77,7 +80,7 @@ pub trait Connector: Send + Sync {
     async fn poll(&self) -> PollReport;
 
     /// A poll that reads only `scope`; connectors that cannot narrow read everything.
-    async fn poll_scope(&self, scope: DataScope) -> PollReport {
+    async fn poll_scope(&self, scope: DataScope<'_>) -> PollReport {
         let _ = scope;
         self.poll().await
     }

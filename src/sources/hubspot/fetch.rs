@@ -136,12 +136,13 @@ impl Fetcher<'_> {
     /// Contacts, deals, owners, pipelines and open tasks (and the portal id,
     /// once). Fails on the first call that fails, naming it, except for the
     /// tasks: a token without the tasks scope still shows everything else.
-    /// `DataScope::Tasks` reads only the owners and the open tasks.
+    /// Any scope but `DataScope::All` (`Tasks`) reads only the owners and
+    /// the open tasks.
     pub async fn fetch(
         &self,
         cache: &tokio::sync::Mutex<ContactCache>,
         portal: &tokio::sync::OnceCell<Option<String>>,
-        scope: DataScope,
+        scope: DataScope<'_>,
     ) -> Result<Fetched, Box<Failure>> {
         let all = scope == DataScope::All;
         let tasks = async { Ok::<_, Box<Failure>>(self.open_tasks().await) };

@@ -163,7 +163,7 @@ impl Connector for Hubspot {
         self.poll_scope(DataScope::All).await
     }
 
-    async fn poll_scope(&self, scope: DataScope) -> PollReport {
+    async fn poll_scope(&self, scope: DataScope<'_>) -> PollReport {
         let request = Request::get(self.probe_url.clone()).with_auth(self.auth());
         let probe = run_probe(
             &self.client,

@@ -217,7 +217,7 @@ impl Connector for Mailchimp {
         self.poll_scope(DataScope::All).await
     }
 
-    async fn poll_scope(&self, scope: DataScope) -> PollReport {
+    async fn poll_scope(&self, scope: DataScope<'_>) -> PollReport {
         let request = Request::get(self.ping.clone()).with_auth(self.auth());
         let probe = run_probe(&self.client, request, ENDPOINT, 200, self.slow, judge, mailchimp_error).await;
         if !probe.status.is_good() || scope == DataScope::Health {

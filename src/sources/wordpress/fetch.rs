@@ -1,7 +1,9 @@
 //! WordPress's data: posts and pages in the working set, read with
 //! `per_page`/`page` paging bounded by the `X-WP-TotalPages` header, synced
-//! incrementally with `modified_after`, and their authors by id.
+//! incrementally with `modified_after`, and their authors by id. A lookup
+//! for `mops act` reads only the posts and pages one key can name.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -30,6 +32,9 @@ const MAX_PAGES: usize = 10_000;
 const WORKING_SET: &str = "future,draft,pending,private";
 /// Incremental reads also ask for the statuses a post leaves the working set by.
 const ANY_STATUS: &str = "publish,future,draft,pending,private,trash";
+/// A lookup by key finds a post in any status but trash: unpublishing a
+/// post published by mistake starts from a published post.
+const LOOKUP: &str = "publish,future,draft,pending,private";
 
 /// What a successful fetch brings back.
 #[derive(Debug)]
@@ -73,6 +78,10 @@ struct Query<'a> {
     status: &'a str,
     modified_after: Option<Timestamp>,
     include: Option<&'a [u64]>,
+    /// One slug (WordPress reads `slug` as a list split on commas and whitespace).
+    slug: Option<&'a str>,
+    /// WordPress's search: every word in the title, excerpt or content.
+    search: Option<&'a str>,
 }
 
 /// One poll's view of the connector: what each request needs.
@@ -108,7 +117,7 @@ impl Fetcher<'_> {
                 let query = Query {
                     status: ANY_STATUS,
                     modified_after: Some(since),
-                    include: None,
+                    ..Query::default()
                 };
                 let (posts, pages) =
                     tokio::try_join!(self.read(PostType::Post, &query), self.read(PostType::Page, &query))?;
@@ -126,6 +135,53 @@ impl Fetcher<'_> {
         })
     }
 
+    /// The posts and pages `key` can name, in every status but trash: by id
+    /// when it is a number, by slug when WordPress can read it as one, and
+    /// by a search for its longest word (a pre-filter: the caller demands
+    /// the exact title). Authors are not resolved. Leaves the post cache,
+    /// the cockpit's incremental watermark, alone.
+    pub async fn lookup(&self, key: &str) -> Result<Fetched, Box<Failure>> {
+        let key = key.trim();
+        let id = key.parse::<u64>().ok().map(|id| [id]);
+        let by_id = id.as_ref().map(|id| Query {
+            status: LOOKUP,
+            include: Some(id.as_slice()),
+            ..Query::default()
+        });
+        let by_slug = as_slug(key).map(|slug| Query {
+            status: LOOKUP,
+            slug: Some(slug),
+            ..Query::default()
+        });
+        let by_title = search_term(key).map(|word| Query {
+            status: LOOKUP,
+            search: Some(word),
+            ..Query::default()
+        });
+        let queries = [by_id, by_slug, by_title];
+        let kinds = [PostType::Post, PostType::Page];
+        let reads = kinds
+            .iter()
+            .flat_map(|kind| queries.iter().flatten().map(move |query| self.read(*kind, query)));
+        let found = futures::future::try_join_all(reads).await?;
+        let mut posts = BTreeMap::new();
+        let mut skipped = 0;
+        for paged in found {
+            skipped += paged.skipped;
+            posts.extend(paged.items.into_iter().map(|p| (p.id, p)));
+        }
+        Ok(Fetched {
+            data: ContentData {
+                posts,
+                authors: BTreeMap::new(),
+                site_name: self.site.name.clone(),
+                site_url: self.site.url.clone(),
+            },
+            skipped,
+            authors_note: None,
+        })
+    }
+
     /// WP-cron publishes a scheduled post without touching `modified_gmt`, so
     /// `modified_after` never reports it: every scheduled post past its time
     /// is asked for again by id, in any status.
@@ -137,8 +193,8 @@ impl Fetcher<'_> {
             for chunk in ids.chunks(INCLUDE_CHUNK) {
                 let query = Query {
                     status: ANY_STATUS,
-                    modified_after: None,
                     include: Some(chunk),
+                    ..Query::default()
                 };
                 let found = self.read(kind, &query).await?;
                 skipped += found.skipped;
@@ -310,8 +366,35 @@ fn list_url(base: &Url, query: &Query<'_>, per_page: usize, page: usize) -> Url 
         if let Some(include) = query.include {
             q.append_pair("include", &ids(include));
         }
+        if let Some(slug) = query.slug {
+            q.append_pair("slug", slug);
+        }
+        if let Some(search) = query.search {
+            q.append_pair("search", search);
+        }
     }
     url
+}
+
+/// `key` as one slug, when WordPress would not split it into several.
+fn as_slug(key: &str) -> Option<&str> {
+    let one = !key.is_empty() && !key.contains(|c: char| c == ',' || c.is_whitespace());
+    one.then_some(key)
+}
+
+/// What a title lookup searches for: the key's longest word. Not the whole
+/// title: the title a person copies is the rendered one (`Vandelay’s`,
+/// `Part 1 – Draft`, `&` for `&amp;`) while WordPress searches the raw one
+/// (`Vandelay's`, `Part 1 - Draft`), and a search of ten words or more is
+/// matched as one phrase. `None` when the key has no word: an empty search
+/// is no filter at all.
+fn search_term(key: &str) -> Option<&str> {
+    key.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .fold(None, |longest: Option<&str>, word| match longest {
+            Some(l) if l.chars().count() >= word.chars().count() => Some(l),
+            _ => Some(word),
+        })
 }
 
 /// `2026-11-20T08:55:00Z`: whole seconds, UTC.
@@ -360,6 +443,7 @@ mod tests {
                 status: ANY_STATUS,
                 modified_after: Some(since),
                 include: Some(&[3, 5]),
+                ..Query::default()
             },
             50,
             2,
@@ -371,6 +455,58 @@ mod tests {
         assert_eq!(get("modified_after"), Some("2026-11-20T08:55:00Z"));
         assert_eq!(get("include"), Some("3,5"));
         assert_eq!(get("_fields"), Some(POST_FIELDS));
+    }
+
+    #[test]
+    fn lookup_urls_carry_slug_search_and_every_status_but_trash() {
+        let base = Url::parse("https://blog.example/wp-json/wp/v2/posts").expect("url");
+        let pairs = |query: &Query<'_>| -> Vec<(String, String)> {
+            list_url(&base, query, 100, 1)
+                .query_pairs()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect()
+        };
+        let get = |q: &[(String, String)], k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let by_slug = pairs(&Query {
+            status: LOOKUP,
+            slug: as_slug("spring-launch"),
+            ..Query::default()
+        });
+        assert_eq!(
+            get(&by_slug, "status").as_deref(),
+            Some("publish,future,draft,pending,private")
+        );
+        assert_eq!(get(&by_slug, "slug").as_deref(), Some("spring-launch"));
+        assert_eq!(get(&by_slug, "search"), None);
+        let by_title = pairs(&Query {
+            status: LOOKUP,
+            search: search_term("Spring Product Launch Recap"),
+            ..Query::default()
+        });
+        assert_eq!(get(&by_title, "search").as_deref(), Some("Product"));
+        assert_eq!(get(&by_title, "slug"), None);
+        assert!(!LOOKUP.contains("trash"));
+
+        // WordPress would split these into several slugs: none is sent.
+        for key in ["spring product launch", "a,b", "tab\there", ""] {
+            assert_eq!(as_slug(key), None, "{key:?}");
+        }
+        assert_eq!(as_slug("about"), Some("about"));
+    }
+
+    #[test]
+    fn a_title_is_searched_by_its_longest_word_which_the_raw_title_also_holds() {
+        assert_eq!(
+            search_term("Case Study: Vandelay\u{2019}s CRM Cleanup"),
+            Some("Vandelay")
+        );
+        assert_eq!(
+            search_term("Ops & Analytics Roundup \u{2013} November"),
+            Some("Analytics")
+        );
+        assert_eq!(search_term("About Us"), Some("About"));
+        assert_eq!(search_term("  \u{2013} & "), None);
+        assert_eq!(search_term(""), None);
     }
 
     #[test]

@@ -145,7 +145,7 @@ impl Connector for Wordpress {
         self.poll_scope(DataScope::All).await
     }
 
-    async fn poll_scope(&self, scope: DataScope) -> PollReport {
+    async fn poll_scope(&self, scope: DataScope<'_>) -> PollReport {
         let request = Request::get(self.index.clone()).with_auth(self.auth());
         let mut site = None;
         let probe = run_probe(
@@ -170,7 +170,11 @@ impl Connector for Wordpress {
             page_size: self.page_size,
             site: &site,
         };
-        match fetcher.fetch(&self.posts).await {
+        let fetched = match scope {
+            DataScope::Post(key) => fetcher.lookup(key).await,
+            _ => fetcher.fetch(&self.posts).await,
+        };
+        match fetched {
             Ok(fetched) => PollReport {
                 probe: note(note_skipped(probe, fetched.skipped), fetched.authors_note),
                 data: Some(SourceData::Content(Arc::new(fetched.data))),
