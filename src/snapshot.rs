@@ -86,15 +86,9 @@ pub struct CampaignSnap {
     pub stage: &'static str,
     #[serde(flatten)]
     pub campaign: Campaign,
-    pub open_rate: Option<f64>,
-    pub click_rate: Option<f64>,
-    pub bounce_rate: Option<f64>,
-    pub unsubscribe_rate: Option<f64>,
-    pub cost: Option<f64>,
-    pub revenue: Option<f64>,
-    pub romi: Option<f64>,
-    /// The figures past the configured thresholds: bounce_rate, unsubscribe_rate, open_rate, click_rate.
-    pub flags: Vec<&'static str>,
+    /// Rates, economics and the figures past their thresholds.
+    #[serde(flatten)]
+    pub kpis: pipeline::Kpis,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -282,19 +276,11 @@ fn campaigns(model: &Model) -> CampaignsSnap {
         .iter()
         .map(|r| {
             let c = r.campaign;
-            let k = pipeline::kpis(c, &model.pipeline_cfg);
             CampaignSnap {
                 source: model.sources.get(r.source).map(|s| s.name.clone()).unwrap_or_default(),
                 stage: c.stage().label(),
                 campaign: c.clone(),
-                open_rate: k.open_rate,
-                click_rate: k.click_rate,
-                bounce_rate: k.bounce_rate,
-                unsubscribe_rate: k.unsubscribe_rate,
-                cost: k.cost,
-                revenue: k.revenue,
-                romi: k.romi,
-                flags: k.flags,
+                kpis: pipeline::kpis(c, &model.pipeline_cfg),
             }
         })
         .collect();

@@ -72,11 +72,11 @@ fn campaign_kpis_by_stage_with_flags_romi_and_weighted_totals() {
     let sent: Vec<&str> = r.campaigns.sent.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(sent, ["s3", "s2", "s1"], "newest first");
     let s2 = &r.campaigns.sent[1];
-    assert_eq!(s2.flags, ["bounce_rate"]);
-    assert_eq!(s2.romi, Some(3.75));
-    assert_eq!(r.campaigns.sent[0].flags, ["unsubscribe_rate"]);
-    assert_eq!(r.campaigns.sent[0].romi, Some(-0.4));
-    assert!(r.campaigns.sent[2].flags.is_empty());
+    assert_eq!(s2.kpis.flags, ["bounce_rate"]);
+    assert_eq!(s2.kpis.romi, Some(3.75));
+    assert_eq!(r.campaigns.sent[0].kpis.flags, ["unsubscribe_rate"]);
+    assert_eq!(r.campaigns.sent[0].kpis.romi, Some(-0.4));
+    assert!(r.campaigns.sent[2].kpis.flags.is_empty());
     let t = &r.campaigns.totals;
     assert_eq!((t.campaigns, t.sends, t.flagged), (3, 12_400 + 12_380 + 12_350, 2));
     let open = (12_400.0 * 0.382 + 12_380.0 * 0.44 + 12_350.0 * 0.215) / 37_130.0;

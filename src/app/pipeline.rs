@@ -144,14 +144,17 @@ pub fn flags(c: &Campaign, t: &Thresholds) -> Flags {
 /// only once something was sent, economics from the config, and the names
 /// of the figures past their thresholds (`bounce_rate`, `unsubscribe_rate`,
 /// `open_rate` and `click_rate` under their minimums).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Kpis {
+    /// `None` when the vendor's report is missing or nothing was sent.
     pub open_rate: Option<f64>,
     pub click_rate: Option<f64>,
     pub bounce_rate: Option<f64>,
     pub unsubscribe_rate: Option<f64>,
+    /// From `[[pipeline.campaign]]`.
     pub cost: Option<f64>,
     pub revenue: Option<f64>,
+    /// (revenue - cost) / cost, where both are known.
     pub romi: Option<f64>,
     pub flags: Vec<&'static str>,
 }

@@ -699,19 +699,39 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// A list of addresses; each bad entry is reported at its own position.
-    fn emails(&mut self, field: &str, value: &Value<'_>) -> Option<Vec<String>> {
+    /// The items of a TOML list, or a problem at `value`: `like` shows the
+    /// expected shape ("a list of owners like [...]"); `empty`, when given,
+    /// refuses an empty list with that message.
+    pub(super) fn list<'v, 'i>(
+        &mut self,
+        field: &str,
+        value: &'v Value<'i>,
+        like: &str,
+        empty: Option<&str>,
+    ) -> Option<&'v toml::de::DeArray<'i>> {
         let DeValue::Array(items) = value.get_ref() else {
             self.push(
                 value.span().start,
                 field,
-                format!(
-                    "expected a list of email addresses like [\"ops@example.com\"], found {}",
-                    found(value.get_ref())
-                ),
+                format!("expected {like}, found {}", found(value.get_ref())),
             );
             return None;
         };
+        if let Some(why) = empty.filter(|_| items.is_empty()) {
+            self.push(value.span().start, field, why);
+            return None;
+        }
+        Some(items)
+    }
+
+    /// A list of addresses; each bad entry is reported at its own position.
+    fn emails(&mut self, field: &str, value: &Value<'_>) -> Option<Vec<String>> {
+        let items = self.list(
+            field,
+            value,
+            "a list of email addresses like [\"ops@example.com\"]",
+            None,
+        )?;
         let before = self.problems.len();
         let mut emails: Vec<String> = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {

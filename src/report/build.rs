@@ -162,14 +162,7 @@ fn campaigns(model: &Model, period: &Period, complete: bool) -> CampaignsOut {
                 audience: c.list_name.clone(),
                 sent_at: c.send_time,
                 sends: c.report.as_ref().map_or(c.emails_sent, |r| r.emails_sent),
-                open_rate: k.open_rate,
-                click_rate: k.click_rate,
-                bounce_rate: k.bounce_rate,
-                unsubscribe_rate: k.unsubscribe_rate,
-                cost: k.cost,
-                revenue: k.revenue,
-                romi: k.romi,
-                flags: k.flags,
+                kpis: k,
             };
             (c, row)
         })
@@ -208,8 +201,11 @@ fn totals(sent: &[(&Campaign, SentCampaign)]) -> Totals {
     let counted = |f: &dyn Fn(&crate::model::CampaignReport) -> u64| {
         crate::model::campaign::ratio(reports.iter().map(|r| f(r)).sum(), mailed)
     };
-    let costs: Vec<f64> = sent.iter().filter_map(|(_, s)| s.cost).collect();
-    let both: Vec<(f64, f64)> = sent.iter().filter_map(|(_, s)| Some((s.cost?, s.revenue?))).collect();
+    let costs: Vec<f64> = sent.iter().filter_map(|(_, s)| s.kpis.cost).collect();
+    let both: Vec<(f64, f64)> = sent
+        .iter()
+        .filter_map(|(_, s)| Some((s.kpis.cost?, s.kpis.revenue?)))
+        .collect();
     let with_revenue = (!both.is_empty()).then(|| {
         let (cost, revenue) = both
             .iter()
@@ -231,7 +227,7 @@ fn totals(sent: &[(&Campaign, SentCampaign)]) -> Totals {
         with_cost: costs.len(),
         cost: (!costs.is_empty()).then(|| costs.iter().sum()),
         with_revenue,
-        flagged: sent.iter().filter(|(_, s)| !s.flags.is_empty()).count(),
+        flagged: sent.iter().filter(|(_, s)| !s.kpis.flags.is_empty()).count(),
     }
 }
 

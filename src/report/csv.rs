@@ -173,15 +173,15 @@ fn campaigns(rows: &mut Rows, r: &Report) {
         rows.text("campaign", i, "audience", &s.audience);
         rows.time("campaign", i, "sent_at", s.sent_at);
         rows.count("campaign", i, "sends", s.sends);
-        rows.pct("campaign", i, "open_rate", s.open_rate);
-        rows.pct("campaign", i, "click_rate", s.click_rate);
-        rows.pct("campaign", i, "bounce_rate", s.bounce_rate);
-        rows.pct("campaign", i, "unsubscribe_rate", s.unsubscribe_rate);
-        rows.money("campaign", i, "cost", s.cost);
-        rows.money("campaign", i, "revenue", s.revenue);
-        rows.pct("campaign", i, "romi", s.romi);
-        if !s.flags.is_empty() {
-            rows.text("campaign", i, "flags", &s.flags.join(" "));
+        rows.pct("campaign", i, "open_rate", s.kpis.open_rate);
+        rows.pct("campaign", i, "click_rate", s.kpis.click_rate);
+        rows.pct("campaign", i, "bounce_rate", s.kpis.bounce_rate);
+        rows.pct("campaign", i, "unsubscribe_rate", s.kpis.unsubscribe_rate);
+        rows.money("campaign", i, "cost", s.kpis.cost);
+        rows.money("campaign", i, "revenue", s.kpis.revenue);
+        rows.pct("campaign", i, "romi", s.kpis.romi);
+        if !s.kpis.flags.is_empty() {
+            rows.text("campaign", i, "flags", &s.kpis.flags.join(" "));
         }
     }
     let t = &c.totals;

@@ -248,19 +248,19 @@ fn campaigns(out: &mut String, r: &Report, tz: &TimeZone) {
     ]);
     let flag = |text: String, on: bool| if on { format!("{text} !") } else { text };
     for s in &c.sent {
-        let has = |name| s.flags.contains(&name);
+        let has = |name| s.kpis.flags.contains(&name);
         t.row(vec![
             cell(&s.title),
             cell(&s.audience),
             s.sent_at.map_or_else(|| NONE.to_owned(), |at| text::date(at, tz)),
             count(s.sends),
-            flag(pct(s.open_rate), has("open_rate")),
-            flag(pct(s.click_rate), has("click_rate")),
-            flag(pct(s.bounce_rate), has("bounce_rate")),
-            flag(pct(s.unsubscribe_rate), has("unsubscribe_rate")),
-            money(s.cost),
-            money(s.revenue),
-            signed_pct(s.romi),
+            flag(pct(s.kpis.open_rate), has("open_rate")),
+            flag(pct(s.kpis.click_rate), has("click_rate")),
+            flag(pct(s.kpis.bounce_rate), has("bounce_rate")),
+            flag(pct(s.kpis.unsubscribe_rate), has("unsubscribe_rate")),
+            money(s.kpis.cost),
+            money(s.kpis.revenue),
+            signed_pct(s.kpis.romi),
         ]);
     }
     let total = &c.totals;

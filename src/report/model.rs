@@ -126,19 +126,9 @@ pub struct SentCampaign {
     pub audience: String,
     pub sent_at: Option<Timestamp>,
     pub sends: u64,
-    /// `None` when the vendor's report is missing or nothing was sent.
-    pub open_rate: Option<f64>,
-    pub click_rate: Option<f64>,
-    pub bounce_rate: Option<f64>,
-    pub unsubscribe_rate: Option<f64>,
-    /// From `[[pipeline.campaign]]`.
-    pub cost: Option<f64>,
-    pub revenue: Option<f64>,
-    /// (revenue - cost) / cost, where both are known.
-    pub romi: Option<f64>,
-    /// Figures over `[pipeline.thresholds]`: "bounce_rate",
-    /// "unsubscribe_rate", "open_rate" (under its minimum), "click_rate".
-    pub flags: Vec<&'static str>,
+    /// Rates, economics and threshold flags, as every view computes them.
+    #[serde(flatten)]
+    pub kpis: crate::app::pipeline::Kpis,
 }
 
 /// The sent campaigns together; rates weighted by sends.

@@ -164,28 +164,11 @@ impl Validator<'_> {
     /// `on = ["source_down", "critical_alert"]`: a non-empty list of triggers, each once.
     fn triggers(&mut self, field: &str, value: &Value<'_>) -> Option<Vec<Trigger>> {
         let keys = Trigger::ALL.map(Trigger::key);
-        let DeValue::Array(items) = value.get_ref() else {
-            self.push(
-                value.span().start,
-                field,
-                format!(
-                    "expected a list like on = [\"source_down\"], found {}",
-                    found(value.get_ref())
-                ),
-            );
-            return None;
-        };
-        if items.is_empty() {
-            self.push(
-                value.span().start,
-                field,
-                format!(
-                    "an empty list would never send anything; list some of {}, or leave `on` out for all",
-                    backticked(&keys)
-                ),
-            );
-            return None;
-        }
+        let empty = format!(
+            "an empty list would never send anything; list some of {}, or leave `on` out for all",
+            backticked(&keys)
+        );
+        let items = self.list(field, value, "a list like on = [\"source_down\"]", Some(&empty))?;
         let before = self.problems.len();
         let mut triggers = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {

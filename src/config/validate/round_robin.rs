@@ -10,25 +10,12 @@ impl Validator<'_> {
     /// by position, never echoed: they are personal data.
     pub(super) fn owners(&mut self, field: &str, value: &Value<'_>) -> Option<Vec<String>> {
         const SHAPE: &str = "an owner's email like \"ann@acme.example\" or a numeric owner id like \"123\"";
-        let DeValue::Array(items) = value.get_ref() else {
-            self.push(
-                value.span().start,
-                field,
-                format!(
-                    "expected a list of owners like [\"ann@acme.example\", \"123\"], found {}",
-                    found(value.get_ref())
-                ),
-            );
-            return None;
-        };
-        if items.is_empty() {
-            self.push(
-                value.span().start,
-                field,
-                "the list is empty; name at least one owner, or leave round_robin out",
-            );
-            return None;
-        }
+        let items = self.list(
+            field,
+            value,
+            "a list of owners like [\"ann@acme.example\", \"123\"]",
+            Some("the list is empty; name at least one owner, or leave round_robin out"),
+        )?;
         let before = self.problems.len();
         // (entry number, owner), so a repeat names the entry it repeats.
         let mut owners: Vec<(usize, String)> = Vec::with_capacity(items.len());
