@@ -8,9 +8,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::http::HttpCore;
-use crate::model::{Alert, HealthStatus, Severity, SourceKind};
-use crate::sources::{self, DataScope, PollReport, SourceData};
+use crate::model::{Alert, AlertState, HealthStatus, Probe, Severity, SourceKind};
+use crate::sources::DataScope;
 
 /// The version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -91,22 +90,19 @@ pub struct CheckResult {
 /// The verdict: the worst source state, raised by the alerts' worst
 /// severity (critical -> CRITICAL, warning -> WARNING).
 /// `rules` says whether the data-quality rules ran (not with `--health`).
-pub fn verdict(polled: &[(String, SourceKind, PollReport)], alerts: Option<&[Alert]>, at: Timestamp) -> CheckResult {
+pub fn verdict(polled: &[(String, SourceKind, Probe)], alerts: Option<&[Alert]>, at: Timestamp) -> CheckResult {
     let rules = alerts.is_some();
     let alerts = alerts.unwrap_or_default();
     let sources: Vec<SourceCheck> = polled
         .iter()
-        .map(|(name, kind, report)| {
-            let p = &report.probe;
-            SourceCheck {
-                name: name.clone(),
-                kind: *kind,
-                status: p.status.label().to_owned(),
-                state: State::of_health(p.status),
-                reason: p.summary.clone(),
-                latency_ms: u64::try_from(p.latency.as_millis()).unwrap_or(u64::MAX),
-                http_status: p.http_status,
-            }
+        .map(|(name, kind, p)| SourceCheck {
+            name: name.clone(),
+            kind: *kind,
+            status: p.status.label().to_owned(),
+            state: State::of_health(p.status),
+            reason: p.summary.clone(),
+            latency_ms: u64::try_from(p.latency.as_millis()).unwrap_or(u64::MAX),
+            http_status: p.http_status,
         })
         .collect();
     let mut by_severity: BTreeMap<&'static str, usize> = [Severity::Critical, Severity::Warning, Severity::Info]
@@ -199,64 +195,48 @@ pub fn nagios(result: &CheckResult) -> String {
     format!("MOPS {} - {summary} | {}", result.state.label(), perf.join(" "))
 }
 
-/// Polls every configured source (or only `only`) once and evaluates the
-/// data-quality rules over what came back.
+/// Polls every configured source (or only `only`) once, through the same
+/// `update` as the cockpit, and evaluates the data-quality rules over what
+/// came back. Alerts acknowledged or snoozed in the cockpit (kept in the
+/// store) do not raise the state, as in `serve`'s metrics and the webhooks.
 /// With `health_only`, the probes alone: no data is read and no rules run.
 pub async fn run(cfg: &Config, only: Option<&str>, health_only: bool) -> eyre::Result<CheckResult> {
-    let chosen: Vec<_> = cfg
-        .sources
-        .iter()
-        .filter(|s| only.is_none_or(|name| s.name == name))
-        .collect();
-    if chosen.is_empty() {
+    let mut chosen = cfg.clone();
+    chosen.sources.retain(|s| only.is_none_or(|name| s.name == name));
+    if chosen.sources.is_empty() {
         let known: Vec<&str> = cfg.sources.iter().map(|s| s.name.as_str()).collect();
         match only {
             Some(name) => eyre::bail!("no source {name:?} in the config; its sources: {}", known.join(", ")),
             None => eyre::bail!("the config has no sources to check"),
         }
     }
-    // Checks only read: the HTTP layer refuses anything else.
-    let core = HttpCore::new(true)?;
-    let mut connectors = Vec::new();
-    for s in &chosen {
-        connectors.push((s.name.clone(), s.kind, sources::build(&core, s)?));
-    }
-    let scope = if health_only { DataScope::Health } else { DataScope::All };
-    let polls = connectors.iter().map(|(_, _, c)| c.poll_scope(scope));
-    let reports = futures::future::join_all(polls).await;
     // A check from cron is a poll like any other: it counts towards the
     // uptime `mops report` shows. Without a store the check still runs.
-    let at = Timestamp::now();
-    if let Some(store) = crate::store::default_path().and_then(|p| crate::store::Store::open(&p).ok()) {
-        for ((name, _, _), report) in connectors.iter().zip(&reports) {
-            crate::app::backend::record_poll(&store, name, at, report);
+    let store = crate::store::default_path().and_then(|p| crate::store::Store::open(&p).ok());
+    let scope = if health_only { DataScope::Health } else { DataScope::All };
+    let model = crate::app::headless::poll_once(&chosen, store.as_ref().map(|s| s as _), scope).await?;
+    let mut polled = Vec::new();
+    for s in &model.sources {
+        // A source that cannot even be built (a secret that does not
+        // resolve) is a bad config: UNKNOWN, not a remote failure.
+        if let Some(why) = &s.broken {
+            eyre::bail!("source {:?} cannot start: {why}", s.name);
         }
+        let Some((probe, _)) = &s.last else {
+            eyre::bail!("source {:?} was not polled", s.name);
+        };
+        polled.push((s.name.clone(), s.kind, probe.clone()));
     }
-    let polled: Vec<(String, SourceKind, PollReport)> = connectors
-        .into_iter()
-        .zip(reports)
-        .map(|((name, kind, _), report)| (name, kind, report))
-        .collect();
-    let crm = polled.iter().find_map(|(_, _, r)| match &r.data {
-        Some(SourceData::Crm(d)) => Some(d.clone()),
-        _ => None,
+    let now = model.now;
+    let firing: Option<Vec<Alert>> = (!health_only).then(|| {
+        let view = &model.alerts;
+        view.firing
+            .iter()
+            .filter(|a| view.state(&a.id, now) == AlertState::Firing)
+            .cloned()
+            .collect()
     });
-    let email = polled.iter().find_map(|(_, _, r)| match &r.data {
-        Some(SourceData::Email(d)) => Some(d.clone()),
-        _ => None,
-    });
-    let now = Timestamp::now();
-    if health_only {
-        return Ok(verdict(&polled, None, now));
-    }
-    let alerts = crate::quality::evaluate(
-        &cfg.quality,
-        &cfg.pipeline.thresholds,
-        crm.as_deref(),
-        email.as_deref(),
-        now,
-    );
-    Ok(verdict(&polled, Some(&alerts), now))
+    Ok(verdict(&polled, firing.as_deref(), now))
 }
 
 #[cfg(test)]
@@ -264,10 +244,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{AlertId, CircuitState, Probe, Rule};
+    use crate::model::{AlertId, CircuitState, Rule};
 
-    fn report(status: HealthStatus, summary: &str) -> PollReport {
-        PollReport::health(Probe {
+    fn probe(status: HealthStatus, summary: &str) -> Probe {
+        Probe {
             status,
             summary: summary.into(),
             latency: Duration::from_millis(1234),
@@ -278,7 +258,7 @@ mod tests {
             url: "https://x".into(),
             rate_limit: None,
             circuit: CircuitState::Closed,
-        })
+        }
     }
 
     fn at() -> Timestamp {
@@ -287,11 +267,7 @@ mod tests {
 
     #[test]
     fn the_worst_source_or_alert_decides_the_state() {
-        let ok = vec![(
-            "site".to_owned(),
-            SourceKind::Http,
-            report(HealthStatus::Ok, "HTTP 200"),
-        )];
+        let ok = vec![("site".to_owned(), SourceKind::Http, probe(HealthStatus::Ok, "HTTP 200"))];
         let r = verdict(&ok, Some(&[]), at());
         assert_eq!((r.state, r.exit_code), (State::Ok, 0));
         assert_eq!(
@@ -302,7 +278,7 @@ mod tests {
         let slow = vec![(
             "my site".to_owned(),
             SourceKind::Http,
-            report(HealthStatus::Degraded, "slow"),
+            probe(HealthStatus::Degraded, "slow"),
         )];
         assert_eq!(verdict(&slow, Some(&[]), at()).state, State::Warning);
 
@@ -310,7 +286,7 @@ mod tests {
         let down = vec![(
             "crm".to_owned(),
             SourceKind::Hubspot,
-            report(HealthStatus::Down, "timed out after 10s\nsecond line"),
+            probe(HealthStatus::Down, "timed out after 10s\nsecond line"),
         )];
         let r = verdict(&down, Some(&[]), at());
         assert_eq!((r.state, r.exit_code), (State::Critical, 2));

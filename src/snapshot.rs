@@ -392,7 +392,8 @@ pub async fn run(cfg: &Config) -> eyre::Result<String> {
     // Alert states and failed actions come from the cockpit's store; without
     // one the snapshot is still whole, with every alert firing.
     let store = crate::store::default_path().and_then(|p| Store::open(&p).ok());
-    let model = crate::app::headless::poll_once(cfg, store.as_ref().map(|s| s as _)).await?;
+    let model =
+        crate::app::headless::poll_once(cfg, store.as_ref().map(|s| s as _), crate::sources::DataScope::All).await?;
     Ok(serde_json::to_string_pretty(&Snapshot::of(&model))?)
 }
 

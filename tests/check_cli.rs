@@ -184,3 +184,40 @@ async fn health_only_probes_every_source_and_reads_no_data() {
     assert_eq!(down.status.code(), Some(2), "{}", stdout(&down));
     stack.sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_acknowledged_in_the_cockpit_do_not_raise_the_state() {
+    let stack = common::sandbox_stack(37, None, Vec::new()).await;
+    let before = check(&stack, &["--source", "mailchimp"]);
+    assert_eq!(before.status.code(), Some(2), "{}", stdout(&before));
+
+    // The planted bounce-heavy campaign is the critical alert; acknowledge
+    // it in the store the cockpit uses.
+    let core = mops::http::HttpCore::new(true).expect("client");
+    let report = stack.connector(&core, "mailchimp").poll().await;
+    let Some(mops::sources::SourceData::Email(email)) = report.data else {
+        panic!("no Mailchimp data: {}", report.probe.summary);
+    };
+    let bouncy = email
+        .campaigns
+        .iter()
+        .find(|c| {
+            c.report
+                .as_ref()
+                .and_then(|r| r.bounce_rate())
+                .is_some_and(|r| r > 0.05)
+        })
+        .expect("a planted bounce-heavy campaign");
+    let store = mops::store::Store::open(stack.dir.path().join("data/mops/mops.db")).expect("store");
+    let id = mops::model::AlertId(format!("campaign_bounce_rate:{}", bouncy.id));
+    let at = jiff::Timestamp::now();
+    mops::store::StateStore::set_alert_state(&store, &id, &mops::model::AlertState::Acknowledged { at }, at)
+        .expect("acknowledge");
+
+    let after = check(&stack, &["--source", "mailchimp"]);
+    let line = stdout(&after);
+    assert_eq!(after.status.code(), Some(1), "only the warning is left: {line}");
+    assert!(line.starts_with("MOPS WARNING - "), "{line}");
+    assert!(line.contains("alerts_critical=0;;;0"), "{line}");
+    stack.sandbox.shutdown().await;
+}

@@ -8,16 +8,17 @@ use super::{Model, Msg, update};
 use crate::config::Config;
 use crate::http::HttpCore;
 use crate::quality::Engine;
-use crate::sources::PollReport;
+use crate::sources::{DataScope, PollReport};
 use crate::store::StateStore;
 
-/// Polls every configured source once (read-only: the HTTP layer refuses
-/// anything but reads), evaluates the data-quality rules over what came
-/// back and returns the model, with the alert states and failed actions
-/// kept in `store`. A source that fails is in the model as failed, with
-/// its reason, like in the cockpit; only a client that cannot be built is
-/// an error.
-pub async fn poll_once(cfg: &Config, store: Option<&dyn StateStore>) -> eyre::Result<Model> {
+/// Polls every configured source once in `scope` (read-only: the HTTP
+/// layer refuses anything but reads), evaluates the data-quality rules over
+/// what came back (not for `DataScope::Health`, which reads no data) and
+/// returns the model, with the alert states and failed actions kept in
+/// `store`; every poll is added to the store's history. A source that
+/// fails is in the model as failed, with its reason, like in the cockpit;
+/// only a client that cannot be built is an error.
+pub async fn poll_once(cfg: &Config, store: Option<&dyn StateStore>, scope: DataScope<'_>) -> eyre::Result<Model> {
     let core = HttpCore::new(true)?;
     let (states, connectors) = build_sources(cfg, &core);
     let mut model = new_model(cfg, true, states);
@@ -26,7 +27,7 @@ pub async fn poll_once(cfg: &Config, store: Option<&dyn StateStore>) -> eyre::Re
     }
     let polls = connectors.iter().enumerate().filter_map(|(i, c)| {
         let c = c.clone()?;
-        Some(async move { (i, c.poll().await) })
+        Some(async move { (i, c.poll_scope(scope).await) })
     });
     let reports: Vec<(usize, PollReport)> = futures::future::join_all(polls).await;
     // One pass, one time: every source is as of the end of the slowest poll,
@@ -44,6 +45,9 @@ pub async fn poll_once(cfg: &Config, store: Option<&dyn StateStore>) -> eyre::Re
                 report: Box::new(report),
             },
         );
+    }
+    if scope == DataScope::Health {
+        return Ok(model);
     }
     let input = QualityInput::of(&model);
     let mut engine = Engine::new(cfg.quality.clone(), cfg.pipeline.thresholds);

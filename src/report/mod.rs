@@ -40,9 +40,13 @@ pub async fn run(cfg: &Config, format: ReportFormat, period: &str) -> eyre::Resu
     if let Err(e) = &store {
         tracing::warn!(error = %e, "the report goes without the state database");
     }
-    let model = crate::app::headless::poll_once(cfg, store.as_ref().ok().map(|s| s as &dyn StateStore))
-        .await
-        .wrap_err("polling the sources for the report")?;
+    let model = crate::app::headless::poll_once(
+        cfg,
+        store.as_ref().ok().map(|s| s as &dyn StateStore),
+        crate::sources::DataScope::All,
+    )
+    .await
+    .wrap_err("polling the sources for the report")?;
     // Folding a year of samples takes a while: off the async workers.
     let uptimes = {
         let period = period.clone();
